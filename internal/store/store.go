@@ -1,0 +1,62 @@
+// Package store opens mlre's embedded Prometheus TSDB with the options the
+// config asks for, and adapts it to what Prometheus's HTTP API expects.
+package store
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	promconfig "github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/util/compression"
+)
+
+// DB is the embedded TSDB. It writes every appended sample to its write-ahead
+// log before Commit returns, so acknowledged data survives a crash.
+type DB struct {
+	*tsdb.DB
+	stats *tsdb.DBStats
+}
+
+// Open opens (or creates) the TSDB in dir, replaying its WAL.
+func Open(dir string, pc *promconfig.Config, logger *slog.Logger, reg prometheus.Registerer) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("creating storage directory %s (storage.path or --storage.path): %w", dir, err)
+	}
+	opts := tsdb.DefaultOptions()
+	opts.WALCompression = compression.Snappy
+	opts.EnableExemplarStorage = true
+	if tc := pc.StorageConfig.TSDBConfig; tc != nil {
+		opts.OutOfOrderTimeWindow = tc.OutOfOrderTimeWindow
+		if r := tc.Retention; r != nil {
+			opts.RetentionDuration = int64(time.Duration(r.Time) / time.Millisecond)
+			opts.MaxBytes = int64(r.Size)
+			opts.MaxPercentage = r.Percentage
+		}
+	}
+	if ec := pc.StorageConfig.ExemplarsConfig; ec != nil {
+		opts.MaxExemplars = ec.MaxExemplars
+	}
+	stats := tsdb.NewDBStats()
+	db, err := tsdb.Open(dir, logger, reg, opts, stats)
+	if err != nil {
+		return nil, fmt.Errorf("opening TSDB in %s: %w", dir, err)
+	}
+	return &DB{DB: db, stats: stats}, nil
+}
+
+// Stats returns head statistics for /api/v1/status/tsdb.
+func (d *DB) Stats(statsByLabelName string, limit int) (*tsdb.Stats, error) {
+	return d.Head().Stats(statsByLabelName, limit), nil
+}
+
+// WALReplayStatus reports WAL replay progress for /api/v1/status/walreplay.
+func (d *DB) WALReplayStatus() (tsdb.WALReplayStatus, error) {
+	return d.stats.Head.WALReplayStatus.GetWALReplayStatus(), nil
+}
+
+// BlockMetas lists the persisted blocks for /api/v1/status/tsdb/blocks.
+func (d *DB) BlockMetas() ([]tsdb.BlockMeta, error) { return d.DB.BlockMetas(), nil }
