@@ -55,7 +55,7 @@ type ServerConfig struct {
 	// Listen is the HTTP listen address, host:port.
 	Listen string `yaml:"listen"`
 	// MaxRequestBodySize caps the body of any request (remote_write included).
-	MaxRequestBodySize ByteSize `yaml:"max_request_body_size"`
+	MaxRequestBodySize ByteSize   `yaml:"max_request_body_size"`
 	Auth               AuthConfig `yaml:"auth"`
 }
 
