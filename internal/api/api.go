@@ -66,7 +66,12 @@ func New(o Options) http.Handler {
 	}
 
 	r := route.New().WithInstrumentation(instrument)
-	o.PromAPI.Register(r.WithPrefix("/api/v1"))
+	// As Prometheus does: the API gets its own router, instrumented with the
+	// full path, mounted under /api/v1.
+	apiRouter := route.New().WithInstrumentation(func(name string, h http.HandlerFunc) http.HandlerFunc {
+		return instrument("/api/v1"+name, h)
+	})
+	o.PromAPI.Register(apiRouter)
 
 	r.Get("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
@@ -103,7 +108,11 @@ func New(o Options) http.Handler {
 		http.Redirect(w, req, "/api/v1/status/buildinfo", http.StatusFound)
 	})
 
-	var h http.Handler = r
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", apiRouter))
+	mux.Handle("/", r)
+
+	var h http.Handler = mux
 	h = jsonErrors(h)
 	h = o.Auth.Middleware(ScopeFor, h)
 	h = limitBody(o.MaxBodyBytes, h)

@@ -32,11 +32,6 @@ import (
 	"github.com/prometheus/prometheus/util/logging"
 	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
-	// Service discovery mechanisms mlre supports besides static_configs.
-	_ "github.com/prometheus/prometheus/discovery/dns"
-	_ "github.com/prometheus/prometheus/discovery/file"
-	_ "github.com/prometheus/prometheus/discovery/http"
-
 	"github.com/mlre-dev/mlre/internal/api"
 	"github.com/mlre-dev/mlre/internal/auth"
 	"github.com/mlre-dev/mlre/internal/config"
@@ -98,12 +93,12 @@ type App struct {
 
 // New loads the config, binds the listener and opens storage. Call Start to
 // serve and Stop to release everything; Stop is safe after a failed New.
-func New(opts Options) (a *App, err error) {
+func New(opts Options) (_ *App, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a = &App{
+	a := &App{
 		opts:      opts,
 		logger:    opts.Logger,
 		reg:       prometheus.NewRegistry(),
@@ -116,7 +111,6 @@ func New(opts Options) (a *App, err error) {
 	defer func() {
 		if err != nil {
 			_ = a.Stop()
-			a = nil
 		}
 	}()
 

@@ -129,6 +129,22 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML writes the size with units.
 func (b ByteSize) MarshalYAML() (any, error) { return units.Base2Bytes(b).String(), nil }
 
+// lineDuration is a model.Duration whose parse errors name the line.
+type lineDuration model.Duration
+
+func (d *lineDuration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := model.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %w; write it like 15d, 12h or 90m", n.Line, err)
+	}
+	*d = lineDuration(v)
+	return nil
+}
+
 // Default returns the config mlre runs with when no file is given: listen on
 // DefaultListen, store in DefaultStoragePath, and scrape its own /metrics.
 func Default() *Config { return DefaultFor(DefaultListen) }
@@ -417,7 +433,7 @@ func strictDecode(b []byte, cfg *Config) error {
 	if st := v.Elem().FieldByName("Storage"); !st.IsNil() {
 		cfg.Storage = StorageConfig{
 			Path:      st.Elem().FieldByName("Path").String(),
-			Retention: st.Elem().FieldByName("Retention").Interface().(model.Duration),
+			Retention: model.Duration(st.Elem().FieldByName("Retention").Interface().(lineDuration)),
 		}
 	}
 	return nil
@@ -429,7 +445,7 @@ func buildFileTypes() reflect.Type {
 	nodeT := reflect.TypeFor[yaml.Node]()
 	st := []reflect.StructField{
 		{Name: "Path", Type: reflect.TypeFor[string](), Tag: `yaml:"path"`},
-		{Name: "Retention", Type: reflect.TypeFor[model.Duration](), Tag: `yaml:"retention"`},
+		{Name: "Retention", Type: reflect.TypeFor[lineDuration](), Tag: `yaml:"retention"`},
 	}
 	st = append(st, nodeFields(reflect.TypeFor[promconfig.StorageConfig](), nodeT, mlreStorageKeys)...)
 	storageT := reflect.StructOf(st)
