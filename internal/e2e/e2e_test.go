@@ -38,7 +38,7 @@ func TestPromtoolQuery(t *testing.T) {
 	for i := 0; i < 7; i++ {
 		ts := base.Add(time.Duration(i-6) * 10 * time.Second)
 		blue = append(blue, sample(ts, 40+float64(i)*0.5)) // 40 … 43
-		red = append(red, sample(ts, -float64(i)))          // 0 … -6
+		red = append(red, sample(ts, -float64(i)))         // 0 … -6
 	}
 	remoteWrite(t, m.url,
 		series("e2e_promtool_metric", []string{"job", "e2e", "instance", "writer", "color", "blue"}, blue...),
@@ -305,6 +305,9 @@ remote_write:
 	m.reload(t, rw+selfScrapeConfig(m.addr))
 
 	// A remote-written sample is forwarded with its timestamp and value.
+	// (It takes about 15s: mlre does not call db.SetWriteNotified(remote),
+	// so the WAL watcher only reads on its 15s fallback tick. pollTimeout
+	// leaves room for that.)
 	ts := time.Now()
 	remoteWrite(t, m.url, series("e2e_forwarded_metric", []string{"job", "e2e", "instance", "writer"}, sample(ts, 7.25)))
 	fw := waitVector(t, p.url, `e2e_forwarded_metric`, 1)[0]

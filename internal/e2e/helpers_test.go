@@ -190,31 +190,59 @@ func startProcess(t *testing.T, bin string, args func(port int) []string, readyP
 		})
 
 		p := &process{port: port, url: fmt.Sprintf("http://127.0.0.1:%d", port), logPath: logPath}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			select {
-			case err := <-exited:
-				exited <- err // let the cleanup see it too
-				b, _ := os.ReadFile(logPath)
-				lastErr = fmt.Errorf("%s exited before it was ready (%v); output:\n%s", name, err, b)
-			default:
-				code, _, err := httpGet(p.url + readyPath)
-				if err == nil && code == http.StatusOK {
-					return p
-				}
-				if time.Now().After(deadline) {
-					b, _ := os.ReadFile(logPath)
-					t.Fatalf("%s did not answer 200 on %s within 30s (last: %d, %v); output:\n%s", name, p.url+readyPath, code, err, b)
-				}
-				time.Sleep(100 * time.Millisecond)
-				continue
-			}
-			break
+		if lastErr = waitReady(p.url+readyPath, exited); lastErr == nil {
+			return p
+		}
+		b, _ := os.ReadFile(logPath)
+		lastErr = fmt.Errorf("%s on port %d: %w; output:\n%s", name, port, lastErr, b)
+		if !errors.Is(lastErr, errExited) {
+			t.Fatal(lastErr)
 		}
 		t.Logf("attempt %d: %v", attempt, lastErr)
 	}
 	t.Fatalf("could not start %s: %v", name, lastErr)
 	return nil
+}
+
+// errExited is returned by waitReady when the process died first.
+var errExited = errors.New("exited before it was ready")
+
+// waitReady polls u until it answers 200 or the process reports on exited
+// (which it then refills, for the cleanup). Each probe has a short timeout,
+// so a port that was taken by a silent listener does not stall the retry.
+func waitReady(u string, exited chan error) error {
+	probe := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for {
+		select {
+		case err := <-exited:
+			exited <- err
+			return fmt.Errorf("%w (%v)", errExited, err)
+		default:
+		}
+		resp, err := probe.Get(u)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				select {
+				case err := <-exited: // the 200 came from someone else
+					exited <- err
+					return fmt.Errorf("%w (%v)", errExited, err)
+				default:
+					return nil
+				}
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no 200 from %s within 30s (last: %s)", u, last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // waitFor polls cond every 200ms until it returns true, failing the test with
