@@ -37,15 +37,18 @@ func TestKill9KeepsAcknowledgedSamples(t *testing.T) {
 	addr := freeAddr(t)
 
 	start := func() *exec.Cmd {
-		var logs bytes.Buffer
+		logs, err := os.CreateTemp(t.TempDir(), "mlre-*.log")
+		require.NoError(t, err)
 		cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", addr, "--storage.path", dataDir)
-		cmd.Stdout, cmd.Stderr = &logs, &logs
+		cmd.Stdout, cmd.Stderr = logs, logs
 		require.NoError(t, cmd.Start())
 		t.Cleanup(func() {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
+			_ = logs.Close()
 			if t.Failed() {
-				t.Logf("mlre output:\n%s", logs.String())
+				b, _ := os.ReadFile(logs.Name())
+				t.Logf("mlre output:\n%s", b)
 			}
 		})
 		deadline := time.Now().Add(30 * time.Second)
@@ -57,7 +60,7 @@ func TestKill9KeepsAcknowledgedSamples(t *testing.T) {
 					return cmd
 				}
 			}
-			require.True(t, time.Now().Before(deadline), "mlre did not become ready: %s", logs.String())
+			require.True(t, time.Now().Before(deadline), "mlre did not become ready")
 			time.Sleep(50 * time.Millisecond)
 		}
 	}

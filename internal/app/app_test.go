@@ -239,3 +239,27 @@ func TestNewFailsCleanly(t *testing.T) {
 func snappyOf(s string) []byte {
 	return snappyEncode([]byte(s))
 }
+
+func TestFileDiscoveryScrape(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	targets := writeFile(t, dir, "targets.json", "[]")
+	cfg := `
+global: {scrape_interval: 1s}
+scrape_configs:
+  - job_name: from-file
+    file_sd_configs:
+      - files: [` + targets + `]
+        refresh_interval: 1s
+`
+	a := startApp(t, cfg, t.TempDir())
+	writeFile(t, dir, "targets.json", `[{"targets": ["`+a.Addr()+`"], "labels": {"team": "ml-platform"}}]`)
+	var res []vectorSample
+	eventually(t, 30*time.Second, func() bool {
+		res = queryVector(t, a.Addr(), "", `up{job="from-file"}`, time.Now())
+		return len(res) == 1
+	}, "a target found through file_sd_configs to be scraped")
+	require.Equal(t, "1", res[0].Value[1])
+	require.Equal(t, "ml-platform", res[0].Metric["team"], "labels from the file")
+	require.NotEmpty(t, queryVector(t, a.Addr(), "", `scrape_samples_scraped{job="from-file"} > 10`, time.Now()))
+}
