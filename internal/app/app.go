@@ -35,6 +35,7 @@ import (
 	"github.com/mlre-dev/mlre/internal/api"
 	"github.com/mlre-dev/mlre/internal/auth"
 	"github.com/mlre-dev/mlre/internal/config"
+	"github.com/mlre-dev/mlre/internal/httperr"
 	"github.com/mlre-dev/mlre/internal/store"
 	"github.com/mlre-dev/mlre/internal/version"
 )
@@ -73,6 +74,7 @@ type App struct {
 	authn   *auth.Authenticator
 	srv     *http.Server
 	handler http.Handler
+	live    atomic.Pointer[http.Handler]
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -149,6 +151,10 @@ func New(opts Options) (_ *App, err error) {
 	}
 	a.cfg = cfg
 	a.authn = auth.New(cfg.Server.Auth)
+
+	// Serve /-/healthy (200) and a 503 for everything else while the WAL
+	// replays, so supervisors see a live process during a long replay.
+	a.serve()
 
 	a.db, err = store.Open(cfg.Storage.Path, cfg.Prometheus, a.logger.With("component", "tsdb"), a.reg)
 	if err != nil {
@@ -296,11 +302,7 @@ func (a *App) build() error {
 		Reload:       a.Reload,
 		Logger:       l.With("component", "web"),
 	})
-	a.srv = &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          slog.NewLogLogger(l.With("component", "http").Handler(), slog.LevelWarn),
-	}
+	a.live.Store(&a.handler)
 	return nil
 }
 
@@ -333,6 +335,35 @@ func (a *App) runtimeInfo() (apiv1.RuntimeInfo, error) {
 	}, nil
 }
 
+// serve starts the HTTP server on the bound listener. Until build swaps in
+// the full handler it answers with the starting handler.
+func (a *App) serve() {
+	starting := http.Handler(http.HandlerFunc(startingHandler))
+	a.live.Store(&starting)
+	a.srv = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			(*a.live.Load()).ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.logger.With("component", "http").Handler(), slog.LevelWarn),
+	}
+	a.goRun("http server", func() error {
+		if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serving HTTP: %w", err)
+		}
+		return nil
+	})
+}
+
+func startingHandler(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/-/healthy" {
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("mlre is Healthy.\n"))
+		return
+	}
+	httperr.Write(w, http.StatusServiceUnavailable, httperr.TypeUnavailable, "mlre is starting: opening storage and replaying the write-ahead log")
+}
+
 // Handler returns the root HTTP handler (for tests that skip the listener).
 func (a *App) Handler() http.Handler { return a.handler }
 
@@ -361,12 +392,6 @@ func (a *App) Start() error {
 	a.goRun("notifier", func() error { a.notify.Run(a.discN.SyncCh()); return nil })
 	a.goRun("rule manager", func() error { a.rules.Run(); return nil })
 	a.goRun("reloader", a.reloadLoop)
-	a.goRun("http server", func() error {
-		if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serving HTTP: %w", err)
-		}
-		return nil
-	})
 	a.ready.Store(true)
 	a.logger.Info("mlre is ready", "listen", a.Addr(), "storage", a.cfg.Storage.Path, "config", a.cfg.File, "version", version.Get().Version)
 	return nil

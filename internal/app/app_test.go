@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -262,4 +263,17 @@ scrape_configs:
 	require.Equal(t, "1", res[0].Value[1])
 	require.Equal(t, "ml-platform", res[0].Metric["team"], "labels from the file")
 	require.NotEmpty(t, queryVector(t, a.Addr(), "", `scrape_samples_scraped{job="from-file"} > 10`, time.Now()))
+}
+
+func TestStartingHandler(t *testing.T) {
+	rec := httptest.NewRecorder()
+	startingHandler(rec, httptest.NewRequest(http.MethodGet, "/-/healthy", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	for _, p := range []string{"/-/ready", "/api/v1/query?query=up", "/api/v1/write"} {
+		rec = httptest.NewRecorder()
+		startingHandler(rec, httptest.NewRequest(http.MethodGet, p, nil))
+		require.Equal(t, http.StatusServiceUnavailable, rec.Code, p)
+		require.Contains(t, rec.Body.String(), `"errorType":"unavailable"`)
+		require.Contains(t, rec.Body.String(), "replaying the write-ahead log")
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,9 +103,11 @@ func startMlre(t *testing.T, cfg string) *mlreServer {
 	})
 	require.NoError(t, err, "starting mlre with config:\n%s", cfg)
 	t.Cleanup(func() {
+		began := time.Now()
 		if err := a.Stop(); err != nil {
 			t.Errorf("stopping mlre: %v", err)
 		}
+		t.Logf("mlre stopped in %v", time.Since(began).Round(time.Millisecond))
 		if t.Failed() {
 			t.Logf("mlre log:\n%s", logs.String())
 		}
@@ -174,12 +177,25 @@ func startProcess(t *testing.T, bin string, args func(port int) []string, readyP
 		cmd.Stdout = logFile
 		cmd.Stderr = logFile
 		setDeathSignal(cmd)
-		if err := cmd.Start(); err != nil {
+		started, exited := make(chan error, 1), make(chan error, 1)
+		go func() {
+			// The parent-death signal fires when the OS thread that started
+			// the child ends, so start it from a locked thread that lives
+			// until the child is gone.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			if err := cmd.Start(); err != nil {
+				started <- err
+				return
+			}
+			started <- nil
+			exited <- cmd.Wait()
+			_ = logFile.Close()
+		}()
+		if err := <-started; err != nil {
 			_ = logFile.Close()
 			t.Fatalf("starting %s %s: %v", bin, strings.Join(argv, " "), err)
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait(); _ = logFile.Close() }()
 		t.Cleanup(func() {
 			_ = cmd.Process.Kill()
 			select {
