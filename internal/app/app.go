@@ -221,6 +221,9 @@ func (a *App) build() error {
 	l := a.logger
 	a.remote = remote.NewStorage(l.With("component", "remote"), a.reg, a.db.StartTime, a.db.Dir(), time.Minute, lazyScrape{a}, false)
 	a.fanout = storage.NewFanout(l, a.db, a.remote)
+	// Wake the remote-write WAL watchers on every commit, as Prometheus does;
+	// without this they poll the WAL only every 15s.
+	a.db.SetWriteNotified(a.remote)
 
 	sdMetrics, err := discovery.CreateAndRegisterSDMetrics(a.reg)
 	if err != nil {
@@ -401,7 +404,7 @@ func (a *App) goRun(name string, f func() error) {
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		if err := f(); err != nil {
+		if err := f(); err != nil && !(errors.Is(err, context.Canceled) && a.ctx.Err() != nil) {
 			a.logger.Error("component failed", "component", name, "err", err)
 			select {
 			case a.errCh <- fmt.Errorf("%s: %w", name, err):

@@ -277,3 +277,16 @@ func TestStartingHandler(t *testing.T) {
 		require.Contains(t, rec.Body.String(), "replaying the write-ahead log")
 	}
 }
+
+func TestCleanStopReportsNoError(t *testing.T) {
+	t.Parallel()
+	a, err := New(Options{Listen: "127.0.0.1:0", DataDir: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, a.Start())
+	require.NoError(t, a.Stop())
+	select {
+	case err := <-a.Err():
+		t.Fatalf("a clean stop reported %v", err)
+	default:
+	}
+}

@@ -305,9 +305,6 @@ remote_write:
 	m.reload(t, rw+selfScrapeConfig(m.addr))
 
 	// A remote-written sample is forwarded with its timestamp and value.
-	// (It takes about 15s: mlre does not call db.SetWriteNotified(remote),
-	// so the WAL watcher only reads on its 15s fallback tick. pollTimeout
-	// leaves room for that.)
 	ts := time.Now()
 	remoteWrite(t, m.url, series("e2e_forwarded_metric", []string{"job", "e2e", "instance", "writer"}, sample(ts, 7.25)))
 	fw := waitVector(t, p.url, `e2e_forwarded_metric`, 1)[0]
