@@ -156,7 +156,7 @@ func New(opts Options) (_ *App, err error) {
 	// replays, so supervisors see a live process during a long replay.
 	a.serve()
 
-	a.db, err = store.Open(cfg.Storage.Path, cfg.Prometheus, a.logger.With("component", "tsdb"), a.reg)
+	a.db, err = store.Open(cfg.Storage.Path, cfg.Prometheus, cfg.Storage.Exemplars, a.logger.With("component", "tsdb"), a.reg)
 	if err != nil {
 		return nil, err
 	}

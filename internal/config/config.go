@@ -107,6 +107,9 @@ type StorageConfig struct {
 	// Retention is how long samples are kept. It is shorthand for
 	// storage.tsdb.retention.time, and may not be set together with it.
 	Retention model.Duration `yaml:"retention"`
+	// Exemplars reports whether storage.exemplars is set, which turns
+	// exemplar storage on. Changing it takes a restart.
+	Exemplars bool `yaml:"-"`
 }
 
 // ByteSize is a size in bytes written like Prometheus writes sizes: 512KiB, 32MiB, 1GB.
@@ -219,6 +222,9 @@ func (c *Config) applyDefaults(dir string) error {
 	} else if dir != "" && !filepath.IsAbs(c.Storage.Path) {
 		c.Storage.Path = filepath.Join(dir, c.Storage.Path)
 	}
+	// Exemplar storage is on only when storage.exemplars is set, as in
+	// Prometheus (where it takes a feature flag); it costs memory up front.
+	c.Storage.Exemplars = c.Prometheus.StorageConfig.ExemplarsConfig != nil
 	if c.Prometheus.StorageConfig.ExemplarsConfig == nil {
 		ec := promconfig.DefaultExemplarsConfig
 		c.Prometheus.StorageConfig.ExemplarsConfig = &ec

@@ -36,6 +36,7 @@ func TestLoadGood(t *testing.T) {
 		require.Equal(t, ByteSize(DefaultMaxBodyBytes), c.Server.MaxRequestBodySize)
 		require.Equal(t, DefaultStoragePath, c.Storage.Path)
 		require.Equal(t, model.Duration(DefaultRetention), c.Storage.Retention)
+		require.False(t, c.Storage.Exemplars, "exemplar storage is off unless storage.exemplars is set")
 	})
 	t.Run("all mlre sections", func(t *testing.T) {
 		c, err := LoadFile("testdata/good/full.yml")
@@ -54,6 +55,8 @@ func TestLoadGood(t *testing.T) {
 		require.Equal(t, []Scope{ScopeWrite}, toks[1].Scopes)
 		require.Equal(t, "<secret>", toks[0].Secret.String())
 		require.Len(t, c.Prometheus.ScrapeConfigs, 1)
+		require.True(t, c.Storage.Exemplars)
+		require.Equal(t, int64(5000), c.Prometheus.StorageConfig.ExemplarsConfig.MaxExemplars)
 	})
 	t.Run("empty file", func(t *testing.T) {
 		c, err := LoadFile("testdata/good/empty.yml")

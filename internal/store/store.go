@@ -21,14 +21,15 @@ type DB struct {
 	stats *tsdb.DBStats
 }
 
-// Open opens (or creates) the TSDB in dir, replaying its WAL.
-func Open(dir string, pc *promconfig.Config, logger *slog.Logger, reg prometheus.Registerer) (*DB, error) {
+// Open opens (or creates) the TSDB in dir, replaying its WAL. Exemplar
+// storage is on when exemplars is true.
+func Open(dir string, pc *promconfig.Config, exemplars bool, logger *slog.Logger, reg prometheus.Registerer) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating storage directory %s (storage.path or --storage.path): %w", dir, err)
 	}
 	opts := tsdb.DefaultOptions()
 	opts.WALCompression = compression.Snappy
-	opts.EnableExemplarStorage = true
+	opts.EnableExemplarStorage = exemplars
 	if tc := pc.StorageConfig.TSDBConfig; tc != nil {
 		opts.OutOfOrderTimeWindow = tc.OutOfOrderTimeWindow
 		if r := tc.Retention; r != nil {
