@@ -53,9 +53,10 @@ func WassersteinSorted(u, v []float64) float64 {
 
 // JensenShannon returns the Jensen–Shannon distance (the square root of the
 // divergence) between two distributions given as non-negative weights, as
-// scipy.spatial.distance.jensenshannon(p, q) with the natural logarithm: p and
-// q are normalised to sum to 1 first. The result lies in [0, sqrt(ln 2)].
-func JensenShannon(p, q []float64) (float64, error) {
+// scipy.spatial.distance.jensenshannon(p, q, base): p and q are normalised to
+// sum to 1 first. base 0 means the natural logarithm (scipy's default; the
+// result lies in [0, sqrt(ln 2)]); Evidently passes base 2 (result in [0, 1]).
+func JensenShannon(p, q []float64, base float64) (float64, error) {
 	if err := checkDist(p, q); err != nil {
 		return 0, err
 	}
@@ -66,7 +67,11 @@ func JensenShannon(p, q []float64) (float64, error) {
 		left += relEntr(pn[i], m)
 		right += relEntr(qn[i], m)
 	}
-	return math.Sqrt((left + right) / 2), nil
+	js := (left + right) / 2
+	if base > 0 {
+		js /= math.Log(base)
+	}
+	return math.Sqrt(js), nil
 }
 
 // relEntr is scipy.special.rel_entr.
@@ -97,30 +102,44 @@ func Hellinger(p, q []float64) (float64, error) {
 	return math.Sqrt(sum) / math.Sqrt2, nil
 }
 
-// PSIEpsilon is the proportion that replaces an empty bin in PSI, as
-// Evidently does (it avoids log(0) and division by zero).
-const PSIEpsilon = 0.0001
-
 // PSI returns the population stability index of current against reference,
-// both given as counts per bin: with proportions r_i and c_i (empty bins set
-// to eps), PSI = sum_i (r_i - c_i) * ln(r_i / c_i).
-func PSI(reference, current []float64, eps float64) (float64, error) {
+// given as the share of rows in each bin (or category), as Evidently computes
+// it: PSI = sum_i (r_i - c_i) * ln(r_i / c_i), where empty bins are first
+// given a small share by PSIFillZeros.
+func PSI(reference, current []float64) (float64, error) {
 	if err := checkDist(reference, current); err != nil {
 		return 0, err
 	}
-	r, c := Proportions(reference), Proportions(current)
+	r, c := PSIFillZeros(reference), PSIFillZeros(current)
 	var psi float64
 	for i := range r {
-		ri, ci := r[i], c[i]
-		if ri == 0 {
-			ri = eps
-		}
-		if ci == 0 {
-			ci = eps
-		}
-		psi += (ri - ci) * math.Log(ri/ci)
+		psi += (r[i] - c[i]) * math.Log(r[i]/c[i])
 	}
 	return psi, nil
+}
+
+// PSIFillZeros returns shares with every zero replaced as Evidently does
+// (its feel_zeroes): by 0.0001, or by a millionth of the smallest non-zero
+// share when that is 0.0001 or less.
+func PSIFillZeros(shares []float64) []float64 {
+	smallest := math.Inf(1)
+	for _, v := range shares {
+		if v != 0 {
+			smallest = min(smallest, v)
+		}
+	}
+	fill := 0.0001
+	if smallest <= 0.0001 {
+		fill = smallest / 1e6
+	}
+	out := make([]float64, len(shares))
+	for i, v := range shares {
+		if v == 0 {
+			v = fill
+		}
+		out[i] = v
+	}
+	return out
 }
 
 func checkDist(p, q []float64) error {

@@ -25,6 +25,7 @@ type reference struct {
 		P             []float64 `json:"p"`
 		Q             []float64 `json:"q"`
 		JensenShannon float64   `json:"jensenshannon"`
+		JSBase2       float64   `json:"jensenshannon_base2"`
 		Hellinger     float64   `json:"hellinger"`
 		PSI           float64   `json:"psi"`
 	} `json:"distributions"`
@@ -87,13 +88,16 @@ func TestWassersteinAndStdMatchScipy(t *testing.T) {
 func TestDistancesMatchReference(t *testing.T) {
 	r := loadReference(t)
 	for _, d := range r.Distributions {
-		js, err := JensenShannon(d.P, d.Q)
+		js, err := JensenShannon(d.P, d.Q, 0)
 		require.NoError(t, err)
 		requireClose(t, d.JensenShannon, js, "jensenshannon "+d.Name)
+		js, err = JensenShannon(d.P, d.Q, 2)
+		require.NoError(t, err)
+		requireClose(t, d.JSBase2, js, "jensenshannon base 2 "+d.Name)
 		h, err := Hellinger(d.P, d.Q)
 		require.NoError(t, err)
 		requireClose(t, d.Hellinger, h, "hellinger "+d.Name)
-		psi, err := PSI(d.P, d.Q, PSIEpsilon)
+		psi, err := PSI(Proportions(d.P), Proportions(d.Q))
 		require.NoError(t, err)
 		requireClose(t, d.PSI, psi, "psi "+d.Name)
 	}
@@ -163,8 +167,9 @@ func TestProperties(t *testing.T) {
 
 	p := []float64{5, 0, 3}
 	for name, f := range map[string]func(p, q []float64) (float64, error){
-		"jensenshannon": JensenShannon, "hellinger": Hellinger,
-		"psi": func(p, q []float64) (float64, error) { return PSI(p, q, PSIEpsilon) },
+		"jensenshannon": func(p, q []float64) (float64, error) { return JensenShannon(p, q, 2) },
+		"hellinger":     Hellinger,
+		"psi":           PSI,
 	} {
 		d, err := f(p, p)
 		require.NoError(t, err, name)
@@ -175,8 +180,12 @@ func TestProperties(t *testing.T) {
 	}
 	h, _ := Hellinger([]float64{1, 0}, []float64{0, 1})
 	requireClose(t, 1, h, "disjoint Hellinger is 1")
-	js, _ := JensenShannon([]float64{1, 0}, []float64{0, 1})
+	js, _ := JensenShannon([]float64{1, 0}, []float64{0, 1}, 0)
 	requireClose(t, math.Sqrt(math.Ln2), js, "disjoint Jensen-Shannon is sqrt(ln 2)")
+	js, _ = JensenShannon([]float64{1, 0}, []float64{0, 1}, 2)
+	requireClose(t, 1, js, "disjoint Jensen-Shannon in base 2 is 1")
+	require.Equal(t, []float64{0.5, 0.0001, 0.5}, PSIFillZeros([]float64{0.5, 0, 0.5}))
+	require.Equal(t, []float64{0.99995, 0.00005 / 1e6, 0.00005}, PSIFillZeros([]float64{0.99995, 0, 0.00005}))
 
 	c, err := ChiSquare([]float64{10, 20, 30}, []float64{10, 20, 30})
 	require.NoError(t, err)
@@ -192,11 +201,11 @@ func TestBadInput(t *testing.T) {
 	require.ErrorIs(t, err, ErrEmpty)
 	_, err = Wasserstein([]float64{1, math.NaN()}, []float64{1})
 	require.ErrorIs(t, err, ErrNaN)
-	_, err = JensenShannon([]float64{1}, []float64{1, 2})
+	_, err = JensenShannon([]float64{1}, []float64{1, 2}, 0)
 	require.ErrorContains(t, err, "1 and 2 bins")
 	_, err = Hellinger([]float64{-1, 2}, []float64{1, 2})
 	require.ErrorContains(t, err, "non-negative")
-	_, err = PSI([]float64{0, 0}, []float64{1, 2}, PSIEpsilon)
+	_, err = PSI([]float64{0, 0}, []float64{1, 2})
 	require.ErrorContains(t, err, "no weight")
 	_, err = ChiSquare([]float64{1, 2}, []float64{10, 20})
 	require.ErrorContains(t, err, "scale the expected frequencies")

@@ -11,8 +11,9 @@ so the Go tests need no random generator of their own. Sources of truth:
 - jensenshannon: scipy.spatial.distance.jensenshannon (natural log)
 - hellinger: no scipy function; numpy formula sqrt(sum((sqrt(p)-sqrt(q))**2))/sqrt(2)
   on p, q normalised to sum 1
-- psi: Evidently's formula in numpy: proportions, empty bins set to 0.0001,
-  sum((r - c) * log(r / c))
+- psi: Evidently's formula in numpy: proportions, empty bins filled as its
+  get_binned_data(feel_zeroes=True) does, sum((r - c) * log(r / c))
+- jensenshannon_base2: scipy.spatial.distance.jensenshannon(p, q, 2), as Evidently calls it
 - chisquare: scipy.stats.chisquare(observed, expected)
 - chi2_sf: scipy.stats.chi2.sf
 - ztest: Evidently's two-proportion z statistic; p = 2 * scipy.stats.norm.sf(|z|)
@@ -48,13 +49,20 @@ def counts():
     yield "disjoint", np.array([10, 0.0]), np.array([0, 10.0])
     yield "many bins", rng.integers(0, 1000, 40).astype(float), rng.integers(0, 1000, 40).astype(float)
     yield "unequal totals", np.array([1, 1, 1.0]), np.array([100, 300, 50.0])
+    yield "tiny shares", np.array([1, 0, 2000000.0]), np.array([0, 5, 1000000.0])
+
+
+def feel_zeroes(x):
+    # Evidently's get_binned_data(..., feel_zeroes=True)
+    x = x.copy()
+    m = min(x[x != 0])
+    np.place(x, x == 0, m / 10**6 if m <= 0.0001 else 0.0001)
+    return x
 
 
 def psi(r, c):
-    r = r / r.sum()
-    c = c / c.sum()
-    r = np.where(r == 0, 0.0001, r)
-    c = np.where(c == 0, 0.0001, c)
+    r = feel_zeroes(r / r.sum())
+    c = feel_zeroes(c / c.sum())
     return float(np.sum((r - c) * np.log(r / c)))
 
 
@@ -73,6 +81,7 @@ out["distributions"] = [
     {
         "name": n, "p": p.tolist(), "q": q.tolist(),
         "jensenshannon": float(distance.jensenshannon(p, q)),
+        "jensenshannon_base2": float(distance.jensenshannon(p, q, 2)),
         "hellinger": hellinger(p, q),
         "psi": psi(p, q),
     }
