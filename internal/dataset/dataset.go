@@ -6,13 +6,14 @@
 package dataset
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // InferRows is how many data rows decide whether a column is numerical.
@@ -93,12 +94,29 @@ type Options struct {
 	Types map[string]Type
 }
 
-// ReadCSV reads a CSV file with a header row.
+// ReadCSV reads a CSV file with a header row. sizeHint, when positive, is
+// the file's size in bytes, used to size the columns up front.
 func ReadCSV(r io.Reader, path string, opts Options) (*Table, error) {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1 // checked below, with a clearer message
-	header, err := cr.Read()
+	return readCSV(r, path, opts, 0)
+}
+
+// ReadCSVFile opens and reads a CSV file.
+func ReadCSVFile(path string, opts Options) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	return readCSV(f, path, opts, size)
+}
+
+func readCSV(r io.Reader, path string, opts Options, size int64) (*Table, error) {
+	sc := newScanner(r)
+	header, err := sc.next()
 	if errors.Is(err, io.EOF) {
 		return nil, &Error{Path: path, Err: errors.New("the file is empty; it needs a header row")}
 	}
@@ -107,8 +125,8 @@ func ReadCSV(r io.Reader, path string, opts Options) (*Table, error) {
 	}
 	t := &Table{Path: path}
 	seen := map[string]bool{}
-	for i, h := range header {
-		name := strings.TrimSpace(h)
+	for i, hb := range header {
+		name := strings.TrimSpace(string(hb))
 		if i == 0 {
 			name = strings.TrimPrefix(name, "\ufeff")
 		}
@@ -124,10 +142,11 @@ func ReadCSV(r io.Reader, path string, opts Options) (*Table, error) {
 
 	// Rows are buffered as strings until InferRows decide the types.
 	var pending [][]string
+	var pendingBytes int64
 	intern := map[string]string{}
 	row := 1
 	for {
-		rec, err := cr.Read()
+		rec, err := sc.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -138,14 +157,17 @@ func ReadCSV(r io.Reader, path string, opts Options) (*Table, error) {
 		if len(rec) != len(t.Columns) {
 			return nil, &Error{Path: path, Row: row, Err: fmt.Errorf("has %d fields, the header has %d", len(rec), len(t.Columns))}
 		}
-		if pending != nil || t.Rows < InferRows {
-			if pending == nil && t.Rows == 0 {
-				pending = make([][]string, 0, 1024)
+		if t.Rows < InferRows {
+			strs := make([]string, len(rec))
+			for i, f := range rec {
+				strs[i] = internBytes(intern, f)
+				pendingBytes += int64(len(f)) + 1
 			}
-			pending = append(pending, internAll(intern, rec))
+			pending = append(pending, strs)
 			t.Rows++
 			if t.Rows == InferRows {
-				if err := t.settle(pending, 2); err != nil {
+				t.reserve(size, pendingBytes)
+				if err := t.settle(pending, 2, intern); err != nil {
 					return nil, err
 				}
 				pending = nil
@@ -153,38 +175,46 @@ func ReadCSV(r io.Reader, path string, opts Options) (*Table, error) {
 			continue
 		}
 		t.Rows++
-		if err := t.appendRow(rec, row, intern); err != nil {
-			return nil, err
+		for i, c := range t.Columns {
+			if err := c.appendBytes(rec[i], t.Path, row, intern); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if pending != nil || t.Rows == 0 {
-		if err := t.settle(pending, 2); err != nil {
+	if t.Rows < InferRows {
+		if err := t.settle(pending, 2, intern); err != nil {
 			return nil, err
 		}
 	}
 	return t, nil
 }
 
-func internAll(m map[string]string, rec []string) []string {
-	out := make([]string, len(rec))
-	for i, s := range rec {
-		v, ok := m[s]
-		if !ok {
-			if len(m) < 1<<20 {
-				s = strings.Clone(s)
-				m[s] = s
-			} else {
-				s = strings.Clone(s)
-			}
-			v = s
-		}
-		out[i] = v
+// reserve sizes the columns for the rows the file is likely to hold.
+func (t *Table) reserve(size, sampleBytes int64) {
+	if size <= 0 || sampleBytes <= 0 {
+		return
 	}
-	return out
+	est := int(float64(size) / float64(sampleBytes) * float64(t.Rows) * 1.02)
+	for _, c := range t.Columns {
+		if c.Type == Numerical || c.Type == "" {
+			c.Num = make([]float64, 0, est)
+		}
+	}
+}
+
+func internBytes(m map[string]string, b []byte) string {
+	if v, ok := m[string(b)]; ok {
+		return v
+	}
+	s := string(b)
+	if len(m) < 1<<20 {
+		m[s] = s
+	}
+	return s
 }
 
 // settle decides the column types from the buffered rows and appends them.
-func (t *Table) settle(rows [][]string, firstRow int) error {
+func (t *Table) settle(rows [][]string, firstRow int, intern map[string]string) error {
 	for i, c := range t.Columns {
 		if c.Type != "" {
 			continue
@@ -206,54 +236,52 @@ func (t *Table) settle(rows [][]string, firstRow int) error {
 			c.Type = Categorical
 		}
 	}
-	intern := map[string]string{}
 	for j, r := range rows {
-		if err := t.appendRow(r, firstRow+j, intern); err != nil {
-			return err
+		for i, c := range t.Columns {
+			if err := c.appendBytes(unsafeBytes(r[i]), t.Path, firstRow+j, intern); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func (t *Table) appendRow(rec []string, row int, intern map[string]string) error {
-	for i, c := range t.Columns {
-		s := rec[i]
-		if IsMissing(s) {
-			c.Missing++
-			if c.Type == Numerical {
-				c.Num = append(c.Num, math.NaN())
-			}
-			continue
-		}
+func (c *Column) appendBytes(b []byte, path string, row int, intern map[string]string) error {
+	s := unsafeString(b) // not retained: ParseFloat and map lookups copy
+	if IsMissing(s) {
+		c.Missing++
 		if c.Type == Numerical {
-			v, err := parseNum(s)
-			if err != nil {
-				return &Error{Path: t.Path, Row: row, Column: c.Name, Err: fmt.Errorf(
-					"%q is not a number, but the column looked numerical in the first rows; declare it categorical (--schema)", s)}
-			}
-			c.Num = append(c.Num, v)
-			continue
+			c.Num = append(c.Num, math.NaN())
 		}
-		v, ok := intern[s]
-		if !ok {
-			v = strings.Clone(s)
-			if len(intern) < 1<<20 {
-				intern[v] = v
-			}
-		}
-		c.Cat = append(c.Cat, v)
+		return nil
 	}
+	if c.Type == Numerical {
+		v, err := parseNum(s)
+		if err != nil {
+			return &Error{Path: path, Row: row, Column: c.Name, Err: fmt.Errorf(
+				"%q is not a number, but the column looked numerical in the first rows; declare it categorical (--schema)", s)}
+		}
+		c.Num = append(c.Num, v)
+		return nil
+	}
+	c.Cat = append(c.Cat, internBytes(intern, b))
 	return nil
 }
+
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func parseNum(s string) (float64, error) {
 	return strconv.ParseFloat(strings.TrimSpace(s), 64)
 }
 
 func csvError(path string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &Error{Path: path, Row: pe.StartLine, Err: fmt.Errorf("malformed CSV: %w", pe.Err)}
+	var line int
+	if _, e := fmt.Sscanf(err.Error(), "line %d:", &line); e == nil {
+		msg := err.Error()
+		msg = msg[strings.Index(msg, ":")+2:]
+		return &Error{Path: path, Row: line, Err: fmt.Errorf("malformed CSV: %s", msg)}
 	}
 	return &Error{Path: path, Err: fmt.Errorf("reading: %w", err)}
 }
