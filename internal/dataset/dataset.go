@@ -94,13 +94,13 @@ type Options struct {
 	Types map[string]Type
 }
 
-// ReadCSV reads a CSV file with a header row. sizeHint, when positive, is
-// the file's size in bytes, used to size the columns up front.
+// ReadCSV reads CSV with a header row from r; path names it in errors.
 func ReadCSV(r io.Reader, path string, opts Options) (*Table, error) {
 	return readCSV(r, path, opts, 0)
 }
 
-// ReadCSVFile opens and reads a CSV file.
+// ReadCSVFile opens and reads a CSV file, sizing the columns up front from
+// the file's size.
 func ReadCSVFile(path string, opts Options) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
