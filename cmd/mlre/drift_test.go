@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mlre-dev/mlre/internal/drift"
+	"github.com/mlre-dev/mlre/internal/report"
 )
 
 // writeCSV writes rows of a numeric column x (a deterministic spread shifted
@@ -46,21 +49,7 @@ func TestDriftCLI(t *testing.T) {
 	require.Contains(t, errOut, "dataset drift: 2 of 2 columns drifted")
 	b, err := os.ReadFile(jsonOut)
 	require.NoError(t, err)
-	var rep struct {
-		ReferenceRows  int     `json:"reference_rows"`
-		CurrentRows    int     `json:"current_rows"`
-		DatasetDrift   bool    `json:"dataset_drift"`
-		DriftShare     float64 `json:"drift_share"`
-		DriftedColumns int     `json:"drifted_columns"`
-		ColumnsTotal   int     `json:"columns_total"`
-		Columns        []struct {
-			Name, Type, Method string
-			Statistic          float64
-			PValue             *float64 `json:"p_value"`
-			Threshold          float64
-			Drift              bool
-		} `json:"columns"`
-	}
+	var rep report.Report
 	require.NoError(t, json.Unmarshal(b, &rep), string(b))
 	require.Equal(t, 2000, rep.ReferenceRows)
 	require.Equal(t, 1500, rep.CurrentRows)
@@ -68,7 +57,7 @@ func TestDriftCLI(t *testing.T) {
 	require.Equal(t, 1.0, rep.DriftShare)
 	require.Len(t, rep.Columns, 2)
 	require.Equal(t, "x", rep.Columns[0].Name)
-	require.Equal(t, "num", rep.Columns[0].Type)
+	require.Equal(t, drift.Numerical, rep.Columns[0].Type)
 	require.Equal(t, "wasserstein", rep.Columns[0].Method)
 	require.Nil(t, rep.Columns[0].PValue, "distances have no p-value")
 	require.Greater(t, rep.Columns[0].Statistic, 0.1)
