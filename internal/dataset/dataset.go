@@ -28,14 +28,42 @@ const (
 	Categorical Type = "cat"
 )
 
-// Column is one column of a table. Missing values are NaN in Num and are
-// left out of Cat (Missing counts them).
+// Column is one column of a table. Numerical values are in Num, with NaN
+// for missing ones. Categorical values are in Codes, indexes into Levels
+// (4 bytes a row rather than a 16-byte string), with missing values left
+// out; Missing counts them.
 type Column struct {
 	Name    string
 	Type    Type
 	Num     []float64
-	Cat     []string
+	Codes   []uint32
+	Levels  []string
 	Missing int
+
+	levelIndex map[string]uint32
+}
+
+// Values returns the categorical values as strings (sharing Levels' memory).
+func (c *Column) Values() []string {
+	out := make([]string, len(c.Codes))
+	for i, k := range c.Codes {
+		out[i] = c.Levels[k]
+	}
+	return out
+}
+
+func (c *Column) code(b []byte) uint32 {
+	if k, ok := c.levelIndex[string(b)]; ok {
+		return k
+	}
+	if c.levelIndex == nil {
+		c.levelIndex = map[string]uint32{}
+	}
+	k := uint32(len(c.Levels))
+	s := string(b)
+	c.Levels = append(c.Levels, s)
+	c.levelIndex[s] = k
+	return k
 }
 
 // Table is a file read into columns.
@@ -264,7 +292,7 @@ func (c *Column) appendBytes(b []byte, path string, row int, intern map[string]s
 		c.Num = append(c.Num, v)
 		return nil
 	}
-	c.Cat = append(c.Cat, internBytes(intern, b))
+	c.Codes = append(c.Codes, c.code(b))
 	return nil
 }
 

@@ -26,7 +26,8 @@ func TestReadCSVTypes(t *testing.T) {
 	require.Equal(t, 1, age.Missing)
 	city := tb.Column("city")
 	require.Equal(t, Categorical, city.Type)
-	require.Equal(t, []string{"Paris", "Lyon"}, city.Cat)
+	require.Equal(t, []string{"Paris", "Lyon"}, city.Values())
+	require.Equal(t, []uint32{0, 1}, city.Codes)
 	require.Equal(t, 1, city.Missing)
 	score := tb.Column("score")
 	require.Equal(t, []float64{0.5, 1000, math.Inf(-1)}, score.Num)
@@ -39,7 +40,7 @@ func TestReadCSVTypes(t *testing.T) {
 func TestForcedTypes(t *testing.T) {
 	tb, err := read(t, "zip,n\n75001,1\n69002,2\n", Options{Types: map[string]Type{"zip": Categorical}})
 	require.NoError(t, err)
-	require.Equal(t, []string{"75001", "69002"}, tb.Column("zip").Cat)
+	require.Equal(t, []string{"75001", "69002"}, tb.Column("zip").Values())
 	_, err = read(t, "n\n1\nx\n", Options{Types: map[string]Type{"n": Numerical}})
 	require.ErrorContains(t, err, `data.csv, row 3, column "n": "x" is not a number`)
 }
@@ -97,7 +98,7 @@ func FuzzReadCSV(f *testing.F) {
 		for _, c := range tb.Columns {
 			n := len(c.Num)
 			if c.Type == Categorical {
-				n = len(c.Cat) + c.Missing
+				n = len(c.Codes) + c.Missing
 			}
 			if n != tb.Rows {
 				t.Fatalf("column %q holds %d values for %d rows", c.Name, n, tb.Rows)

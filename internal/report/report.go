@@ -131,7 +131,7 @@ func toDriftColumn(rc, cc *dataset.Column) *drift.Column {
 		return c
 	}
 	c.Type = drift.Categorical
-	c.RefCat, c.CurCat = rc.Cat, cc.Cat
+	c.RefCat, c.CurCat = rc.Values(), cc.Values()
 	return c
 }
 
