@@ -34,66 +34,14 @@ PROM_PORT=${PROM_PORT:-29802}
 SINK_PORT=${SINK_PORT:-29803}
 
 cd "$(dirname "$0")/.."
-for tool in curl awk sed "$PROMETHEUS"; do
-	command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
-done
-
 work=$(mktemp -d /tmp/mlre-rwbench.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	if [[ ${KEEP:-0} == 1 ]]; then
-		echo "work directory kept: $work" >&2
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# run_fg CMD...: runs CMD in the background and waits for it, so that a
-# signal to this script is handled at once (bash defers traps until a
-# foreground child exits) and cleanup can stop CMD too.
-run_fg() {
-	"$@" &
-	local p=$! rc=0
-	pids+=("$p")
-	wait "$p" || rc=$?
-	unset 'pids[-1]'
-	return "$rc"
-}
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$MLRE_PORT" "$PROM_PORT" "$SINK_PORT"; do
-	port_free "$p" || { echo "port $p is in use; set MLRE_PORT/PROM_PORT/SINK_PORT" >&2; exit 1; }
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+need curl awk sed "$PROMETHEUS"
+ports_free MLRE_PORT/PROM_PORT/SINK_PORT "$MLRE_PORT" "$PROM_PORT" "$SINK_PORT"
 
 # jnum KEY FILE: a number from rwbench's flat JSON report.
 jnum() { sed -n "s/^ *\"$1\": \([-0-9.e+]*\),\{0,1\}$/\1/p" "$2" | head -n1; }
-# qval URL QUERY: the value of a one-element instant vector.
-qval() {
-	curl -fsS "$1/api/v1/query" --data-urlencode "query=$2" |
-		sed -n 's/.*"value":\[[^,]*,"\([^"]*\)"\].*/\1/p'
-}
-# wait_ready URL PID LOG: waits for URL/-/ready; on failure shows LOG.
-wait_ready() {
-	local i
-	for i in $(seq 1 120); do
-		curl -fsS -o /dev/null "$1/-/ready" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.5
-	done
-	echo "$1 did not become ready; last lines of $3:" >&2
-	tail -n 5 "$3" >&2
-	return 1
-}
-# cpu_ticks PID: utime+stime in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # host_ticks: "busy total" clock ticks of all CPUs, from /proc/stat.
 host_ticks() { awk '/^cpu / {t = $2+$3+$4+$5+$6+$7+$8+$9; print t - $5 - $6, t; exit}' /proc/stat; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }

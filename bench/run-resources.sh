@@ -36,71 +36,12 @@ PROM_PORT=${PROM_PORT:-29812}
 TARGETS_FIRST_PORT=${TARGETS_FIRST_PORT:-29900}
 
 cd "$(dirname "$0")/.."
-for tool in curl awk sed "$PROMETHEUS"; do
-	command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
-done
-
 work=$(mktemp -d /tmp/mlre-resbench.XXXXXX)
-pids=()
-stop_pids() {
-	local p
-	for p in "$@"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "$@"; do
-		wait "$p" 2>/dev/null || true
-	done
-	# Forget them, so cleanup never signals a recycled PID.
-	local keep=() q
-	for q in "${pids[@]}"; do
-		[[ " $* " == *" $q "* ]] || keep+=("$q")
-	done
-	pids=("${keep[@]}")
-}
-cleanup() {
-	stop_pids "${pids[@]}"
-	if [[ ${KEEP:-0} == 1 ]]; then
-		echo "work directory kept: $work" >&2
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+need curl awk sed "$PROMETHEUS"
+ports_free MLRE_PORT/PROM_PORT/TARGETS_FIRST_PORT "$MLRE_PORT" "$PROM_PORT" $(seq "$TARGETS_FIRST_PORT" $((TARGETS_FIRST_PORT + TARGETS - 1)))
 
-# run_fg CMD...: runs CMD in the background and waits for it, so that a
-# signal to this script is handled at once (bash defers traps until a
-# foreground child exits) and cleanup can stop CMD too.
-run_fg() {
-	"$@" &
-	local p=$! rc=0
-	pids+=("$p")
-	wait "$p" || rc=$?
-	unset 'pids[-1]'
-	return "$rc"
-}
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$MLRE_PORT" "$PROM_PORT" $(seq "$TARGETS_FIRST_PORT" $((TARGETS_FIRST_PORT + TARGETS - 1))); do
-	port_free "$p" || { echo "port $p is in use; set MLRE_PORT/PROM_PORT/TARGETS_FIRST_PORT" >&2; exit 1; }
-done
-
-qval() {
-	curl -fsS "$1/api/v1/query" --data-urlencode "query=$2" |
-		sed -n 's/.*"value":\[[^,]*,"\([^"]*\)"\].*/\1/p'
-}
-# wait_ready URL PID LOG: waits for URL/-/ready; on failure shows LOG.
-wait_ready() {
-	local i
-	for i in $(seq 1 120); do
-		curl -fsS -o /dev/null "$1/-/ready" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.5
-	done
-	echo "$1 did not become ready; last lines of $3:" >&2
-	tail -n 5 "$3" >&2
-	return 1
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 heap_inuse() { curl -fsS "$1/metrics" | awk '/^go_memstats_heap_inuse_bytes / {printf "%.0f", $2}'; }
 clk_tck=$(getconf CLK_TCK)
