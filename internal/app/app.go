@@ -76,6 +76,11 @@ type App struct {
 	handler http.Handler
 	live    atomic.Pointer[http.Handler]
 
+	// notifyDiscovery starts the Alertmanager discovery manager once some
+	// Alertmanager is configured: idle, its sender loop wakes every 100ms.
+	notifyDiscovery sync.Once
+	notifyRunning   atomic.Bool
+
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -390,7 +395,6 @@ func (a *App) Config() *config.Config {
 // It returns at once; Err reports a fatal error from a component later.
 func (a *App) Start() error {
 	a.goRun("discovery scrape", a.discS.Run)
-	a.goRun("discovery notify", a.discN.Run)
 	a.goRun("scrape manager", func() error { return a.scrape.Run(a.discS.SyncCh()) })
 	a.goRun("notifier", func() error { a.notify.Run(a.discN.SyncCh()); return nil })
 	a.goRun("rule manager", func() error { a.rules.Run(); return nil })

@@ -290,3 +290,20 @@ func TestCleanStopReportsNoError(t *testing.T) {
 	default:
 	}
 }
+
+func TestNotifyDiscoveryStartsOnlyWithAlertmanagers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfgPath := writeFile(t, dir, "mlre.yaml", "global: {scrape_interval: 1h}\n")
+	a, err := New(Options{ConfigFile: cfgPath, Listen: "127.0.0.1:0", DataDir: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, a.Start())
+	t.Cleanup(func() { _ = a.Stop() })
+	require.False(t, a.notifyRunning.Load(), "no Alertmanager configured: no discovery loop")
+
+	writeFile(t, dir, "mlre.yaml", "global: {scrape_interval: 1h}\nalerting:\n  alertmanagers:\n    - static_configs: [{targets: ['127.0.0.1:9093']}]\n")
+	require.NoError(t, a.Reload())
+	require.True(t, a.notifyRunning.Load())
+	eventually(t, 20*time.Second, func() bool { return len(a.notify.Alertmanagers()) == 1 }, "the Alertmanager to be discovered")
+	require.Equal(t, "127.0.0.1:9093", a.notify.Alertmanagers()[0].Host)
+}

@@ -98,7 +98,16 @@ func (a *App) apply(cfg *config.Config) error {
 			for k, v := range c.AlertingConfig.AlertmanagerConfigs.ToMap() {
 				m[k] = v.ServiceDiscoveryConfigs
 			}
-			return a.discN.ApplyConfig(m)
+			if err := a.discN.ApplyConfig(m); err != nil {
+				return err
+			}
+			if len(m) > 0 {
+				a.notifyDiscovery.Do(func() {
+					a.notifyRunning.Store(true)
+					a.goRun("discovery notify", a.discN.Run)
+				})
+			}
+			return nil
 		}},
 		{"rules", func(c *promconfig.Config) error {
 			var files []string
