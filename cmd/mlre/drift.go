@@ -21,6 +21,7 @@ func newDriftCmd() *cobra.Command {
 	var (
 		refPath, curPath, schemaPath, method, format, output string
 		threshold, share                                     float64
+		fdr                                                  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "drift",
@@ -55,7 +56,7 @@ schema, a column missing from one file; the message names file, row and column).
 			if share <= 0 || share > 1 {
 				return usageErr("--drift-share %g: use a share in (0, 1]", share)
 			}
-			opts := report.Options{Method: method, DriftShare: share}
+			opts := report.Options{Method: method, DriftShare: share, FDR: fdr}
 			if cmd.Flags().Changed("threshold") {
 				if method == "" {
 					return usageErr("--threshold needs --method: thresholds differ between p-value tests and distances")
@@ -116,6 +117,7 @@ schema, a column missing from one file; the message names file, row and column).
 	f.StringVar(&method, "method", "", "force one method on every column it applies to: "+fmt.Sprint(drift.Methods()))
 	f.Float64Var(&threshold, "threshold", 0, "threshold for --method (default: the method's own)")
 	f.Float64Var(&share, "drift-share", drift.DefaultDriftShare, "share of drifted columns at which the dataset drifts")
+	f.BoolVar(&fdr, "fdr", false, "control the false discovery rate across columns: decide p-value tests on Benjamini-Hochberg adjusted p-values")
 	f.StringVar(&format, "format", "table", "output format: table or json")
 	f.StringVar(&output, "output", "", "write the report to this file instead of stdout")
 	return cmd

@@ -98,3 +98,19 @@ func TestDriftCLIErrors(t *testing.T) {
 		require.Contains(t, errOut, tc.want, "%v", tc.args)
 	}
 }
+
+func TestDriftCLIFDR(t *testing.T) {
+	dir := t.TempDir()
+	ref := writeCSV(t, dir, "ref.csv", 500, 0, []string{"a", "b", "c"})
+	cur := writeCSV(t, dir, "cur.csv", 400, 0.02, []string{"a", "b", "c"})
+	code, out, errOut := runCLI(t, "drift", "--reference", ref, "--current", cur, "--fdr", "--format", "json")
+	require.Equal(t, exitOK, code, errOut)
+	var rep report.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	require.Equal(t, "ks", rep.Columns[0].Method)
+	require.Equal(t, "chisquare", rep.Columns[1].Method)
+	for _, c := range rep.Columns {
+		require.NotNil(t, c.PValueAdjusted, c.Name)
+		require.GreaterOrEqual(t, *c.PValueAdjusted, *c.PValue, c.Name)
+	}
+}

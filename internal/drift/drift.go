@@ -51,6 +51,31 @@ var methods = map[string]method{
 	Hellinger:     {threshold: 0.1, types: []Type{Categorical, Numerical}},
 }
 
+// rejects says whether p-value p means drift at threshold.
+func (m method) rejects(p, threshold float64) bool {
+	return p < threshold || (m.inclusive && p == threshold)
+}
+
+// AdjustFDR controls the false discovery rate across the columns tested
+// with p-value methods: it sets each one's Benjamini–Hochberg adjusted
+// p-value and decides drift on it. Distance methods are left as they are.
+func AdjustFDR(results []Result) {
+	var idx []int
+	var ps []float64
+	for i, r := range results {
+		if r.PValue != nil {
+			idx = append(idx, i)
+			ps = append(ps, *r.PValue)
+		}
+	}
+	for k, q := range stats.BenjaminiHochberg(ps) {
+		r := &results[idx[k]]
+		q := q
+		r.PValueAdjusted = &q
+		r.Drift = methods[r.Method].rejects(q, r.Threshold)
+	}
+}
+
 // Methods lists the method names.
 func Methods() []string {
 	names := make([]string, 0, len(methods))
@@ -89,8 +114,11 @@ type Result struct {
 	Method    string   `json:"method"`
 	Statistic float64  `json:"statistic"`
 	PValue    *float64 `json:"p_value"`
-	Threshold float64  `json:"threshold"`
-	Drift     bool     `json:"drift"`
+	// PValueAdjusted is the Benjamini–Hochberg adjusted p-value, set by
+	// AdjustFDR; when set it decides drift.
+	PValueAdjusted *float64 `json:"p_value_adjusted,omitempty"`
+	Threshold      float64  `json:"threshold"`
+	Drift          bool     `json:"drift"`
 }
 
 // ErrNoData is returned for a column with no reference or no current values.
@@ -167,7 +195,7 @@ func (c *Column) run(method string, threshold *float64) (Result, error) {
 	switch {
 	case m.pValue:
 		r.PValue = &p
-		r.Drift = p < r.Threshold || (m.inclusive && p == r.Threshold)
+		r.Drift = m.rejects(p, r.Threshold)
 	default:
 		r.Drift = stat >= r.Threshold
 	}

@@ -129,3 +129,24 @@ func TestSortedMatchesUnsorted(t *testing.T) {
 		require.InDelta(t, plain.Statistic, sorted.Statistic, 1e-15, m)
 	}
 }
+
+func TestAdjustFDR(t *testing.T) {
+	p := func(v float64) *float64 { return &v }
+	rs := []Result{
+		{Method: KS, PValue: p(0.01), Threshold: 0.05, Drift: true},
+		{Method: ChiSquare, PValue: p(0.04), Threshold: 0.05, Drift: true},
+		{Method: Wasserstein, Statistic: 0.3, Threshold: 0.1, Drift: true},
+		{Method: Z, PValue: p(0.03), Threshold: 0.05, Drift: true},
+		{Method: KS, PValue: p(0.5), Threshold: 0.05},
+	}
+	AdjustFDR(rs)
+	// Four p-values: 0.01, 0.03, 0.04, 0.5 -> adjusted 0.04, 0.0533, 0.0533, 0.5.
+	require.InDelta(t, 0.04, *rs[0].PValueAdjusted, 1e-15)
+	require.True(t, rs[0].Drift)
+	require.InDelta(t, 0.04*4/3, *rs[1].PValueAdjusted, 1e-15)
+	require.False(t, rs[1].Drift, "0.04 alone drifts, but not after adjusting for four tests")
+	require.Nil(t, rs[2].PValueAdjusted)
+	require.True(t, rs[2].Drift, "distances are not adjusted")
+	require.False(t, rs[3].Drift)
+	require.False(t, rs[4].Drift)
+}

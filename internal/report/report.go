@@ -27,6 +27,9 @@ type Options struct {
 	// DriftShare is the share of drifted columns at which the dataset
 	// drifts (default drift.DefaultDriftShare).
 	DriftShare float64
+	// FDR adjusts the p-values of test methods across columns with
+	// Benjamini–Hochberg before deciding drift.
+	FDR bool
 }
 
 // Report is the JSON document `mlre drift --format json` prints.
@@ -73,6 +76,9 @@ func Compare(ref, cur *dataset.Table, opts Options) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s vs %s: %w", ref.Path, cur.Path, errs[i])
 		}
+	}
+	if opts.FDR {
+		drift.AdjustFDR(results)
 	}
 	s := drift.Summarize(results, opts.DriftShare)
 	return &Report{

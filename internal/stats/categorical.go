@@ -1,8 +1,10 @@
 package stats
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mathext"
 )
@@ -74,4 +76,28 @@ func ZTestProportions(k1, n1, k2, n2 float64) (TestResult, error) {
 	}
 	z := (p1 - p2) / se
 	return TestResult{Statistic: z, PValue: math.Erfc(math.Abs(z) / math.Sqrt2)}, nil
+}
+
+// BenjaminiHochberg returns the Benjamini–Hochberg adjusted p-values of ps
+// (in the same order): sorting ascending, q_(i) = min over j >= i of
+// p_(j) * m / j, capped at 1. Rejecting where q <= alpha controls the false
+// discovery rate at alpha for independent or positively dependent tests.
+// This is the standard step-up adjustment (statsmodels' "fdr_bh"; scipy
+// 1.11 added it as false_discovery_control).
+func BenjaminiHochberg(ps []float64) []float64 {
+	m := len(ps)
+	idx := make([]int, m)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(ps[a], ps[b]) })
+	out := make([]float64, m)
+	running := 1.0
+	for k := m - 1; k >= 0; k-- {
+		i := idx[k]
+		q := ps[i] * float64(m) / float64(k+1)
+		running = math.Min(running, q)
+		out[i] = running
+	}
+	return out
 }

@@ -43,6 +43,10 @@ type reference struct {
 		K1, N1, K2, N2, Z float64
 		PValue            float64 `json:"p_value"`
 	} `json:"ztest"`
+	BH []struct {
+		P    []float64 `json:"p"`
+		Want []float64 `json:"want"`
+	} `json:"bh"`
 	Histogram []struct {
 		Sample  int       `json:"sample"`
 		Bins    any       `json:"bins"`
@@ -226,4 +230,17 @@ func BenchmarkWassersteinSorted(b *testing.B) {
 	for b.Loop() {
 		WassersteinSorted(u, v)
 	}
+}
+
+func TestBenjaminiHochbergMatchesReference(t *testing.T) {
+	r := loadReference(t)
+	require.Len(t, r.BH, 5)
+	for _, c := range r.BH {
+		got := BenjaminiHochberg(c.P)
+		require.Len(t, got, len(c.Want))
+		for i := range got {
+			requireClose(t, c.Want[i], got[i], fmt.Sprintf("bh %v [%d]", c.P, i))
+		}
+	}
+	require.Empty(t, BenjaminiHochberg(nil))
 }

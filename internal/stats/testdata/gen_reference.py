@@ -19,6 +19,8 @@ so the Go tests need no random generator of their own. Sources of truth:
 - ztest: Evidently's two-proportion z statistic; p = 2 * scipy.stats.norm.sf(|z|)
 - histogram: numpy.histogram_bin_edges and numpy.histogram
 - std: numpy.std (ddof=0)
+- bh: Benjamini-Hochberg adjusted p-values by the step-up formula in numpy
+  (scipy 1.10 has no function for it; statsmodels' fdr_bh computes the same)
 """
 import json
 import sys
@@ -123,5 +125,20 @@ for i, (n, u, v) in enumerate(pairs):
                      "u_counts": np.histogram(u, edges)[0].astype(float).tolist(),
                      "v_counts": np.histogram(v, edges)[0].astype(float).tolist()})
 out["histogram"] = hist
+
+def bh(ps):
+    ps = np.asarray(ps, dtype=float)
+    m = len(ps)
+    o = np.argsort(ps, kind="stable")
+    q = ps[o] * m / np.arange(1, m + 1)
+    q = np.minimum.accumulate(q[::-1])[::-1]
+    r = np.empty(m)
+    r[o] = np.minimum(q, 1)
+    return r.tolist()
+
+
+bh_cases = [[0.01, 0.04, 0.03, 0.005, 0.5, 0.2, 0.04, 0.9], [0.05], [1.0, 1.0], rng.random(30).tolist(),
+            (rng.random(20) ** 4).tolist()]
+out["bh"] = [{"p": list(map(float, c)), "want": bh(c)} for c in bh_cases]
 
 json.dump(out, sys.stdout, separators=(",", ":"))
