@@ -21,11 +21,18 @@ import (
 // (empty for the built-in default config) and data dir.
 func startApp(t *testing.T, cfgText, dataDir string) *App {
 	t.Helper()
-	opts := Options{Listen: "127.0.0.1:0", DataDir: dataDir}
+	cfgPath := ""
 	if cfgText != "" {
-		opts.ConfigFile = writeFile(t, t.TempDir(), "mlre.yaml", cfgText)
+		cfgPath = writeFile(t, t.TempDir(), "mlre.yaml", cfgText)
 	}
-	a, err := New(opts)
+	return startAppFile(t, cfgPath, dataDir)
+}
+
+// startAppFile runs an App with the config file at cfgPath (empty for the
+// built-in default), for tests that rewrite the file and reload.
+func startAppFile(t *testing.T, cfgPath, dataDir string) *App {
+	t.Helper()
+	a, err := New(Options{ConfigFile: cfgPath, Listen: "127.0.0.1:0", DataDir: dataDir})
 	require.NoError(t, err)
 	require.NoError(t, a.Start())
 	t.Cleanup(func() { _ = a.Stop() })
