@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/prometheus/discovery"
 	"github.com/prometheus/prometheus/notifier"
 	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/scrape"
 	"github.com/prometheus/prometheus/storage"
@@ -61,20 +62,22 @@ type App struct {
 	cfgMu sync.RWMutex
 	cfg   *config.Config
 
-	ln      net.Listener
-	db      *store.DB
-	remote  *remote.Storage
-	fanout  storage.Storage
-	engine  *promql.Engine
-	scrape  *scrape.Manager
-	discS   *discovery.Manager
-	discN   *discovery.Manager
-	notify  *notifier.Manager
-	rules   *rules.Manager
-	authn   *auth.Authenticator
-	srv     *http.Server
-	handler http.Handler
-	live    atomic.Pointer[http.Handler]
+	ln     net.Listener
+	db     *store.DB
+	remote *remote.Storage
+	fanout storage.Storage
+	engine *promql.Engine
+	scrape *scrape.Manager
+	discS  *discovery.Manager
+	discN  *discovery.Manager
+	notify *notifier.Manager
+	rules  *rules.Manager
+	// ruleLoader serves the generated SLO rules to the rule manager.
+	ruleLoader *ruleLoader
+	authn      *auth.Authenticator
+	srv        *http.Server
+	handler    http.Handler
+	live       atomic.Pointer[http.Handler]
 
 	// notifyDiscovery starts the Alertmanager discovery manager once some
 	// Alertmanager is configured: idle, its sender loop wakes every 100ms.
@@ -256,7 +259,10 @@ func (a *App) build() error {
 
 	a.notify = notifier.NewManager(&notifier.Options{QueueCapacity: 10000, Registerer: a.reg, DrainOnShutdown: true}, model.UTF8Validation, l.With("component", "notifier"))
 	extURL := a.externalURL()
+	a.ruleLoader = &ruleLoader{parser: parser.NewParser(parser.Options{}), logger: l.With("component", "rule loader")}
 	a.rules = rules.NewManager(&rules.ManagerOptions{
+		GroupLoader:     a.ruleLoader,
+		Parser:          a.ruleLoader.parser,
 		AppendableV2:    a.fanout,
 		Queryable:       a.db,
 		QueryFunc:       rules.EngineQueryFunc(a.engine, a.fanout),

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/units"
+	"github.com/mlre-dev/mlre/internal/slo"
 	"github.com/prometheus/common/model"
 	promconfig "github.com/prometheus/prometheus/config"
 	"go.yaml.in/yaml/v3"
@@ -45,6 +46,14 @@ type Config struct {
 	// Prometheus holds the sections in Prometheus's own format, parsed by
 	// Prometheus's config package.
 	Prometheus *promconfig.Config
+	// SLOs are the objectives from `slos:` and from the files `slo_files:`
+	// names, validated.
+	SLOs []slo.SLO
+	// SLORules is the Prometheus rule file generated for SLOs.
+	SLORules []byte
+	// SLOFiles are the `slo_files:` patterns, resolved against the config's
+	// directory.
+	SLOFiles []string
 	// File is the path the config was loaded from; empty for the built-in
 	// default config.
 	File string
@@ -200,6 +209,9 @@ func Parse(b []byte, dir string) (*Config, error) {
 		pc.SetDirectory(dir)
 	}
 	cfg.Prometheus = pc
+	if err := cfg.loadSLOs(b, dir); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	resolveTokenFiles(cfg, dir)
 	if err := cfg.applyDefaults(dir); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -315,7 +327,7 @@ func resolveTokenFiles(c *Config, dir string) {
 
 // mlreKeys are the keys mlre adds; everything else goes to Prometheus.
 var (
-	mlreTopKeys     = map[string]bool{"server": true}
+	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true}
 	mlreStorageKeys = map[string]bool{"path": true, "retention": true}
 )
 
@@ -436,6 +448,7 @@ func strictDecode(b []byte, cfg *Config) error {
 		return errors.New("the file holds more than one YAML document; mlre.yaml is a single document")
 	}
 	cfg.Server = v.Elem().FieldByName("Server").Interface().(ServerConfig)
+	cfg.SLOFiles = v.Elem().FieldByName("SLOFiles").Interface().([]string)
 	if st := v.Elem().FieldByName("Storage"); !st.IsNil() {
 		cfg.Storage = StorageConfig{
 			Path:      st.Elem().FieldByName("Path").String(),
@@ -458,6 +471,9 @@ func buildFileTypes() reflect.Type {
 	top := []reflect.StructField{
 		{Name: "Server", Type: reflect.TypeFor[ServerConfig](), Tag: `yaml:"server"`},
 		{Name: "Storage", Type: reflect.PointerTo(storageT), Tag: `yaml:"storage"`},
+		// slos are decoded strictly by the slo package, which knows their fields.
+		{Name: "SLOs", Type: nodeT, Tag: `yaml:"slos"`},
+		{Name: "SLOFiles", Type: reflect.TypeFor[[]string](), Tag: `yaml:"slo_files"`},
 	}
 	top = append(top, nodeFields(reflect.TypeFor[promconfig.Config](), nodeT, map[string]bool{"storage": true, "server": true})...)
 	return reflect.StructOf(top)
@@ -509,6 +525,6 @@ func sectionName(goType string) string {
 	case strings.HasPrefix(goType, "struct { Path "):
 		return "storage"
 	default:
-		return "the top level (mlre.yaml takes prometheus.yml's sections plus server and storage)"
+		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos and slo_files)"
 	}
 }

@@ -85,24 +85,7 @@ func TestLoadGood(t *testing.T) {
 // wrong and where.
 func TestLoadBad(t *testing.T) {
 	setTokenEnv(t)
-	for file, want := range map[string]string{
-		"unknown_top.yml":       `testdata/bad/unknown_top.yml: invalid configuration: line 3: unknown key "scrape_config" in the top level (mlre.yaml takes prometheus.yml's sections plus server and storage)`,
-		"unknown_server.yml":    `testdata/bad/unknown_server.yml: invalid configuration: line 3: unknown key "lisen" in server`,
-		"unknown_storage.yml":   `testdata/bad/unknown_storage.yml: invalid configuration: line 3: unknown key "retension" in storage`,
-		"unknown_prom.yml":      `testdata/bad/unknown_prom.yml: invalid configuration: yaml: unmarshal errors:` + "\n" + `  line 5: field scrape_intervl not found in type config.plain`,
-		"unknown_token.yml":     `testdata/bad/unknown_token.yml: invalid configuration: line 5: unknown key "token" in server.auth.tokens`,
-		"bad_scope.yml":         `testdata/bad/bad_scope.yml: invalid configuration: server.auth.tokens[0] (a): unknown scope "query"; use read, write or admin`,
-		"token_both.yml":        `testdata/bad/token_both.yml: invalid configuration: server.auth.tokens[0] (a): set exactly one of token_file or token_env`,
-		"token_missing_env.yml": `testdata/bad/token_missing_env.yml: invalid configuration: server.auth.tokens[0] (a): environment variable MLRE_TEST_UNSET_VARIABLE (token_env) is not set`,
-		"token_short.yml":       `testdata/bad/token_short.yml: invalid configuration: server.auth.tokens[0] (a): the token is 5 characters; use at least 16 (e.g. openssl rand -hex 32)`,
-		"token_dup.yml":         `testdata/bad/token_dup.yml: invalid configuration: server.auth.tokens[1] (a): name is used twice; names must be unique`,
-		"retention_both.yml":    `testdata/bad/retention_both.yml: invalid configuration: storage.retention and storage.tsdb.retention.time are both set; keep one`,
-		"bad_size.yml":          `testdata/bad/bad_size.yml: invalid configuration: line 2: "lots" is not a size; write it like 32MiB or 1GiB`,
-		"bad_duration.yml":      `testdata/bad/bad_duration.yml: invalid configuration: line 2: not a valid duration string: "forever"`,
-		"dup_job.yml":           `testdata/bad/dup_job.yml: invalid configuration: found multiple scrape configs with job name "a"`,
-		"not_mapping.yml":       `testdata/bad/not_mapping.yml: invalid configuration: line 1: cannot unmarshal !!seq into struct`,
-		"two_docs.yml":          `testdata/bad/two_docs.yml: invalid configuration: the file holds more than one YAML document; mlre.yaml is a single document`,
-	} {
+	for file, want := range badCases {
 		t.Run(file, func(t *testing.T) {
 			_, err := LoadFile(filepath.Join("testdata/bad", file))
 			require.Error(t, err)
@@ -112,11 +95,40 @@ func TestLoadBad(t *testing.T) {
 	}
 }
 
+// badCases maps each file in testdata/bad to the error it must give.
+var badCases = map[string]string{
+	"unknown_top.yml":               `testdata/bad/unknown_top.yml: invalid configuration: line 3: unknown key "scrape_config" in the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos and slo_files)`,
+	"unknown_server.yml":            `testdata/bad/unknown_server.yml: invalid configuration: line 3: unknown key "lisen" in server`,
+	"unknown_storage.yml":           `testdata/bad/unknown_storage.yml: invalid configuration: line 3: unknown key "retension" in storage`,
+	"unknown_prom.yml":              `testdata/bad/unknown_prom.yml: invalid configuration: yaml: unmarshal errors:` + "\n" + `  line 5: field scrape_intervl not found in type config.plain`,
+	"unknown_token.yml":             `testdata/bad/unknown_token.yml: invalid configuration: line 5: unknown key "token" in server.auth.tokens`,
+	"bad_scope.yml":                 `testdata/bad/bad_scope.yml: invalid configuration: server.auth.tokens[0] (a): unknown scope "query"; use read, write or admin`,
+	"token_both.yml":                `testdata/bad/token_both.yml: invalid configuration: server.auth.tokens[0] (a): set exactly one of token_file or token_env`,
+	"token_missing_env.yml":         `testdata/bad/token_missing_env.yml: invalid configuration: server.auth.tokens[0] (a): environment variable MLRE_TEST_UNSET_VARIABLE (token_env) is not set`,
+	"token_short.yml":               `testdata/bad/token_short.yml: invalid configuration: server.auth.tokens[0] (a): the token is 5 characters; use at least 16 (e.g. openssl rand -hex 32)`,
+	"token_dup.yml":                 `testdata/bad/token_dup.yml: invalid configuration: server.auth.tokens[1] (a): name is used twice; names must be unique`,
+	"retention_both.yml":            `testdata/bad/retention_both.yml: invalid configuration: storage.retention and storage.tsdb.retention.time are both set; keep one`,
+	"bad_size.yml":                  `testdata/bad/bad_size.yml: invalid configuration: line 2: "lots" is not a size; write it like 32MiB or 1GiB`,
+	"bad_duration.yml":              `testdata/bad/bad_duration.yml: invalid configuration: line 2: not a valid duration string: "forever"`,
+	"dup_job.yml":                   `testdata/bad/dup_job.yml: invalid configuration: found multiple scrape configs with job name "a"`,
+	"not_mapping.yml":               `testdata/bad/not_mapping.yml: invalid configuration: line 1: cannot unmarshal !!seq into struct`,
+	"two_docs.yml":                  `testdata/bad/two_docs.yml: invalid configuration: the file holds more than one YAML document; mlre.yaml is a single document`,
+	"slo_unknown_key.yml":           `testdata/bad/slo_unknown_key.yml: invalid configuration: line 8: unknown key "totl_query" in sli.events`,
+	"slo_objective.yml":             `testdata/bad/slo_objective.yml: invalid configuration: slos[0] (api/availability): objective: 0.999 looks like a ratio; objectives are percentages`,
+	"slo_no_window_placeholder.yml": `testdata/bad/slo_no_window_placeholder.yml: invalid configuration: slos[0] (api/availability): sli.events.error_query: has no {{.window}} placeholder`,
+	"slo_dup_across_files.yml":      `testdata/bad/slo_dup_across_files.yml: invalid configuration: slo_files: testdata/slo_files/dup.yml: SLO api/availability is already defined in slos`,
+	"slo_file_bad_query.yml":        `testdata/bad/slo_file_bad_query.yml: invalid configuration: slo_files: testdata/slo_files/bad_sloth.yml: slos[0] (api/latency): sli.events.error_query: is not valid PromQL`,
+}
+
 // TestEveryBadFileIsTested keeps TestLoadBad in step with testdata/bad.
 func TestEveryBadFileIsTested(t *testing.T) {
 	entries, err := os.ReadDir("testdata/bad")
 	require.NoError(t, err)
-	require.Len(t, entries, 16)
+	var cases int
+	for range badCases {
+		cases++
+	}
+	require.Len(t, entries, cases, "every file in testdata/bad needs a case in badCases")
 }
 
 func TestPrometheusErrorLinesPointIntoUsersFile(t *testing.T) {

@@ -27,28 +27,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlre-dev/mlre/internal/app"
+	"github.com/mlre-dev/mlre/internal/testbin"
 )
 
 // pollTimeout bounds every wait for data to show up somewhere.
 const pollTimeout = 45 * time.Second
 
-// integration reports whether missing binaries must fail the tests rather
-// than skip them (MLRE_INTEGRATION=1, as in CI).
-func integration() bool { return os.Getenv("MLRE_INTEGRATION") == "1" }
+func integration() bool { return testbin.Integration() }
 
-// needBinary returns the path of an external program the test needs. When it
-// is not installed the test is skipped, or fails under MLRE_INTEGRATION=1.
-func needBinary(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if integration() {
-			t.Fatalf("%s is required with MLRE_INTEGRATION=1 but was not found in PATH: %v", name, err)
-		}
-		t.Skipf("%s not found in PATH (%v); install it or set MLRE_INTEGRATION=1 to make this a failure", name, err)
-	}
-	return p
-}
+func needBinary(t *testing.T, name string) string { t.Helper(); return testbin.Need(t, name) }
 
 // freePort returns a loopback TCP port that was free a moment ago. Callers
 // that hand it to another process must retry if the port is taken meanwhile.
