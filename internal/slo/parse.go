@@ -37,8 +37,18 @@ func ParseFile(b []byte, source string) ([]SLO, error) {
 		APIVersion string `yaml:"apiVersion"`
 		SLOs       any    `yaml:"slos"`
 	}
-	if err := yaml.Unmarshal(b, &head); err != nil && !strings.Contains(err.Error(), "cannot unmarshal") {
+	var first yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&first); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
+	}
+	if len(first.Content) > 0 {
+		n := first.Content[0]
+		if n.Kind == yaml.SequenceNode && len(n.Content) > 0 {
+			n = n.Content[0] // OpenSLO allows a list of objects
+		}
+		if n.Kind == yaml.MappingNode {
+			_ = n.Decode(&head)
+		}
 	}
 	switch {
 	case head.Version == "prometheus/v1":

@@ -32,8 +32,18 @@ func checkWindowQuery(field, q string) error {
 	if !windowRE.MatchString(q) {
 		return fieldErr(field, "has no {{.window}} placeholder; write the range as [{{.window}}], e.g. rate(x[{{.window}}])")
 	}
-	if _, err := expand(q, 5*time.Minute); err != nil {
+	e, err := expand(q, 5*time.Minute)
+	if err != nil {
 		return fieldErr(field, "is not valid PromQL: "+err.Error())
+	}
+	return checkInstant(field, e)
+}
+
+// checkInstant refuses queries that do not return an instant vector (a range
+// selector like x[5m], a string).
+func checkInstant(field string, e parser.Expr) error {
+	if t := e.Type(); t != parser.ValueTypeVector && t != parser.ValueTypeScalar {
+		return fieldErr(field, fmt.Sprintf("returns a %s; it must return an instant vector, e.g. sum(rate(x[{{.window}}]))", t))
 	}
 	return nil
 }
@@ -45,8 +55,12 @@ func checkQuery(field, q string) error {
 	if windowRE.MatchString(q) {
 		return fieldErr(field, "takes an instant query; {{.window}} has no meaning here")
 	}
-	if _, err := promParser.ParseExpr(q); err != nil {
+	e, err := promParser.ParseExpr(q)
+	if err != nil {
 		return fieldErr(field, "is not valid PromQL: "+err.Error())
+	}
+	if e.Type() != parser.ValueTypeVector {
+		return fieldErr(field, fmt.Sprintf("returns a %s; it must return an instant vector", e.Type()))
 	}
 	return nil
 }

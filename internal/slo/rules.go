@@ -57,7 +57,11 @@ func GroupName(s *SLO) string {
 // with its rules in evaluation order: SLI recordings, budget bookkeeping,
 // alerts. Each group is self-contained, so it also runs in a Prometheus,
 // Thanos or Mimir ruler.
-func Rules(slos []SLO) (*rulefmt.RuleGroups, error) {
+func Rules(slos []SLO) (*rulefmt.RuleGroups, error) { return RulesAt(slos, time.Now()) }
+
+// RulesAt is Rules with the time that calendar windows take their time
+// zone's UTC offset at.
+func RulesAt(slos []SLO, now time.Time) (*rulefmt.RuleGroups, error) {
 	out := &rulefmt.RuleGroups{}
 	seen := map[string]bool{}
 	for i := range slos {
@@ -66,7 +70,7 @@ func Rules(slos []SLO) (*rulefmt.RuleGroups, error) {
 			return nil, fmt.Errorf("SLO %s is defined twice; service and name together must be unique", s.ID())
 		}
 		seen[s.ID()] = true
-		g, err := group(s)
+		g, err := group(s, now)
 		if err != nil {
 			return nil, fmt.Errorf("SLO %s: %w", s.ID(), err)
 		}
@@ -108,6 +112,7 @@ type gen struct {
 	labels map[string]string // on every recording
 	rules  []rulefmt.Rule
 	err    error
+	now    time.Time // for time zone offsets
 }
 
 func (g *gen) record(name, expr string, extra map[string]string) {
@@ -140,9 +145,10 @@ func (g *gen) alert(r rulefmt.Rule) {
 // ref is a selector for one of this SLO's recordings.
 func (g *gen) ref(name string) string { return name + g.sel }
 
-func group(s *SLO) (rulefmt.RuleGroup, error) {
+func group(s *SLO, now time.Time) (rulefmt.RuleGroup, error) {
 	g := &gen{
 		s:      s,
+		now:    now,
 		sel:    fmt.Sprintf("{slo=%q,service=%q}", s.Name, s.Service),
 		labels: map[string]string{"slo": s.Name, "service": s.Service},
 	}
@@ -237,6 +243,10 @@ func (g *gen) sliRecordings(windows, longWindows []time.Duration) {
 				g.record(RecTotalRate(w), total, nil)
 			}
 		}
+		if s.Window.Calendar != "" {
+			g.calendarPeriod(g.ref(RecErrorsRate5m), g.ref(RecTotalRate5m))
+			return
+		}
 		g.record(RecErrorRatio(period), fmt.Sprintf("sum_over_time(%s[%s]) / sum_over_time(%s[%s])",
 			g.ref(RecErrorsRate5m), dur(period), g.ref(RecTotalRate5m), dur(period)), nil)
 	case s.SLI.Raw != nil:
@@ -254,13 +264,91 @@ func (g *gen) sliRecordings(windows, longWindows []time.Duration) {
 			}
 			g.record(RecErrorRatio(w), expr, nil)
 		}
+		if s.Window.Calendar != "" {
+			r := g.ref(RecErrorRatio(sliWindow))
+			g.calendarPeriod(r, r+" * 0 + 1")
+			return
+		}
 		g.record(RecErrorRatio(period), fmt.Sprintf("avg_over_time(%s[%s])", g.ref(RecErrorRatio(sliWindow)), dur(period)), nil)
 	default: // freshness, threshold: the share of bad time
 		g.record(RecErrorInstant, g.instantBad(), nil)
-		for _, w := range append(windows, period) {
+		for _, w := range windows {
 			g.record(RecErrorRatio(w), fmt.Sprintf("avg_over_time(%s[%s])", g.ref(RecErrorInstant), dur(w)), nil)
 		}
+		if s.Window.Calendar != "" {
+			r := g.ref(RecErrorInstant)
+			g.calendarPeriod(r, r+" * 0 + 1")
+			return
+		}
+		g.record(RecErrorRatio(period), fmt.Sprintf("avg_over_time(%s[%s])", g.ref(RecErrorInstant), dur(period)), nil)
 	}
+}
+
+// Calendar windows. PromQL ranges are fixed, so "since the first of the
+// month" cannot be a range; instead two recordings accumulate bad and all
+// (events per second for event SLIs, evaluations for the others) at every
+// evaluation, and restart from zero when the period index changes. The
+// accumulators read their own previous value over up to an hour, so a ruler
+// that was down for less than an hour carries on where it stopped.
+const (
+	RecPeriodBad    = "slo:sli_error:period_bad"
+	RecPeriodAll    = "slo:sli_error:period_all"
+	RecPeriodIndex  = "slo:period:index"
+	RecPeriodRatio  = "slo:sli_error:ratio_rate_period"
+	accumulatorSpan = "1h"
+)
+
+// periodRatioName is the recording holding the error ratio over the SLO's window.
+func periodRatioName(s *SLO) string {
+	if s.Window.Calendar != "" {
+		return RecPeriodRatio
+	}
+	return RecErrorRatio(s.Window.Length())
+}
+
+func (g *gen) calendarPeriod(bad, all string) {
+	idx := g.periodIndex()
+	same := fmt.Sprintf("last_over_time(%s[%s]) == %s", g.ref(RecPeriodIndex), accumulatorSpan, idx)
+	acc := func(name, add string) {
+		g.record(name, fmt.Sprintf("%s + on() ((last_over_time(%s[%s]) and on() (%s)) or on() vector(0))",
+			add, g.ref(name), accumulatorSpan, same), nil)
+	}
+	acc(RecPeriodBad, bad)
+	acc(RecPeriodAll, all)
+	// The index is recorded after the accumulators, which compare it, as
+	// it was at the previous evaluation, with the index now.
+	g.record(RecPeriodIndex, "vector("+idx+")", nil)
+	g.record(RecPeriodRatio, g.ref(RecPeriodBad)+" / "+g.ref(RecPeriodAll), nil)
+}
+
+// periodIndex is a PromQL scalar expression that changes exactly when a new
+// calendar period starts in the SLO's time zone: months since year 0, or ISO
+// weeks (Monday to Sunday) since 1970. PromQL knows no time zones, so the
+// zone's UTC offset now is written in; see docs/slos.md on daylight saving.
+func (g *gen) periodIndex() string {
+	off := tzOffset(g.s.Window.Timezone, g.now)
+	t := "time()"
+	if off != 0 {
+		t = fmt.Sprintf("(time() + %d)", off)
+	}
+	if g.s.Window.Calendar == "week" {
+		// 1970-01-05, a Monday, is 4 days after the epoch.
+		return fmt.Sprintf("scalar(floor(vector((%s - 345600) / 604800)))", t)
+	}
+	return fmt.Sprintf("scalar(year(vector(%s)) * 12 + month(vector(%s)) - 1)", t, t)
+}
+
+// tzOffset is the UTC offset of zone at t, in seconds.
+func tzOffset(zone string, t time.Time) int {
+	if zone == "" {
+		return 0
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return 0 // Validate rejects unknown zones
+	}
+	_, off := t.In(loc).Zone()
+	return off
 }
 
 // instantBad is 1 while a time SLI is bad and 0 while it is good.
@@ -293,7 +381,7 @@ func (g *gen) budgetRecordings() {
 	g.record(RecErrorBudget, "vector("+budget+")", nil)
 	g.record(RecTimePeriodDays, "vector("+num(round12(s.Window.Length().Hours()/24))+")", nil)
 	g.record(RecCurrentBurn, g.ref(RecErrorRatio(sliWindow))+" / "+budget, nil)
-	g.record(RecPeriodBurn, g.ref(RecErrorRatio(s.Window.Length()))+" / "+budget, nil)
+	g.record(RecPeriodBurn, g.ref(periodRatioName(s))+" / "+budget, nil)
 	g.record(RecPeriodRemaining, "1 - "+g.ref(RecPeriodBurn), nil)
 	g.record(RecInfo, "vector(1)", map[string]string{
 		"objective": num(s.Objective),

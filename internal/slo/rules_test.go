@@ -65,14 +65,17 @@ func TestRulesPassPromtool(t *testing.T) {
 // and recordings out, evaluated by Prometheus's own rule engine.
 func TestRulesBehaviour(t *testing.T) {
 	promtool := testbin.Need(t, "promtool")
-	out, err := RulesYAML(loadTestSLOs(t, "behaviour.yml"))
-	require.NoError(t, err)
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "behaviour.rules.yml"), out, 0o644))
-	// Sloth's example, as mlre generates it and as Sloth generated it.
-	out, err = RulesYAML(loadTestSLOs(t, "upstream/sloth/getting-started.yml"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "sloth-getting-started.rules.yml"), out, 0o644))
+	for spec, rules := range map[string]string{
+		"behaviour.yml": "behaviour.rules.yml",
+		"calendar.yml":  "calendar.rules.yml",
+		// Sloth's example, as mlre generates it; Sloth's own output is copied below.
+		"upstream/sloth/getting-started.yml": "sloth-getting-started.rules.yml",
+	} {
+		out, err := RulesYAML(loadTestSLOs(t, spec))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, rules), out, 0o644))
+	}
 	gen, err := os.ReadFile("testdata/upstream/sloth/getting-started.gen.yml")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "sloth-getting-started.gen.yml"), gen, 0o644))
