@@ -2,11 +2,11 @@ package slo
 
 import (
 	"fmt"
-	"runtime"
-	"time"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
