@@ -33,7 +33,9 @@ type Registrar interface {
 type Options struct {
 	// PromAPI serves /api/v1/*.
 	PromAPI Registrar
-	Auth    *auth.Authenticator
+	// MlreAPIs add mlre's own routes under /api/v1 (slos, …).
+	MlreAPIs []Registrar
+	Auth     *auth.Authenticator
 	// Registerer receives the HTTP metrics; Gatherer is served at /metrics.
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
@@ -72,6 +74,9 @@ func New(o Options) http.Handler {
 		return instrument("/api/v1"+name, h)
 	})
 	o.PromAPI.Register(apiRouter)
+	for _, x := range o.MlreAPIs {
+		x.Register(apiRouter)
+	}
 
 	r.Get("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)

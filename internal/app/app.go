@@ -37,6 +37,8 @@ import (
 	"github.com/mlre-dev/mlre/internal/auth"
 	"github.com/mlre-dev/mlre/internal/config"
 	"github.com/mlre-dev/mlre/internal/httperr"
+	"github.com/mlre-dev/mlre/internal/slo"
+	"github.com/mlre-dev/mlre/internal/slostatus"
 	"github.com/mlre-dev/mlre/internal/store"
 	"github.com/mlre-dev/mlre/internal/version"
 )
@@ -307,7 +309,16 @@ func (a *App) build() error {
 		nil, false, 2*time.Minute,
 	)
 	a.handler = api.New(api.Options{
-		PromAPI:      promAPI,
+		PromAPI: promAPI,
+		MlreAPIs: []api.Registrar{&slostatus.Service{
+			Query:  slostatus.QueryFunc(rules.EngineQueryFunc(a.engine, a.fanout)),
+			Alerts: a.rules.AlertingRules,
+			SLOs: func() ([]slo.SLO, time.Duration) {
+				c := a.Config()
+				return c.SLOs, time.Duration(c.Prometheus.GlobalConfig.EvaluationInterval)
+			},
+			Now: time.Now,
+		}},
 		Auth:         a.authn,
 		Registerer:   a.reg,
 		Gatherer:     a.reg,

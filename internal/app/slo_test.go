@@ -87,4 +87,59 @@ func TestServeEvaluatesSLORules(t *testing.T) {
 		}
 		return false
 	}, "the page alert to fire")
+
+	// The status API sees the same: everything fails, the budget is overspent.
+	eventually(t, 20*time.Second, func() bool {
+		_, r := get(t, addr, "", "/api/v1/slos/api/availability")
+		var st struct {
+			Alerts []struct{ Severity, State string } `json:"alerts"`
+		}
+		require.NoError(t, json.Unmarshal(r.Data, &st))
+		for _, a := range st.Alerts {
+			if a.Severity == "page" && a.State == "firing" {
+				return true
+			}
+		}
+		return false
+	}, "the status API to show the page firing")
+	code, r = get(t, addr, "", "/api/v1/slos")
+	require.Equal(t, http.StatusOK, code)
+	var list []struct {
+		Name        string              `json:"name"`
+		Service     string              `json:"service"`
+		Objective   float64             `json:"objective"`
+		Window      string              `json:"window"`
+		SLI         *float64            `json:"sli"`
+		ErrorRatio  map[string]*float64 `json:"error_ratio"`
+		BurnRate    map[string]*float64 `json:"burn_rate"`
+		ErrorBudget struct {
+			Ratio          float64  `json:"ratio"`
+			RemainingRatio *float64 `json:"remaining_ratio"`
+			Unit           string   `json:"unit"`
+			Total          *float64 `json:"total"`
+			Remaining      *float64 `json:"remaining"`
+		} `json:"error_budget"`
+		TimeToExhaustion *float64 `json:"time_to_exhaustion_seconds"`
+	}
+	require.NoError(t, json.Unmarshal(r.Data, &list))
+	require.Len(t, list, 1)
+	st := list[0]
+	require.Equal(t, "availability", st.Name)
+	require.Equal(t, 99.9, st.Objective)
+	require.Equal(t, "30d", st.Window)
+	require.NotNil(t, st.SLI)
+	require.InDelta(t, 0, *st.SLI, 1e-9, "every request failed")
+	require.InDelta(t, 1000, *st.BurnRate["5m"], 1e-6)
+	require.InDelta(t, 1000, *st.BurnRate["period"], 1e-6)
+	require.Contains(t, st.ErrorRatio, "3d")
+	require.Equal(t, 0.001, st.ErrorBudget.Ratio)
+	require.Equal(t, "events", st.ErrorBudget.Unit)
+	require.InDelta(t, -999, *st.ErrorBudget.RemainingRatio, 1e-6)
+	require.NotNil(t, st.ErrorBudget.Total)
+	require.Greater(t, *st.ErrorBudget.Total, 0.0)
+	require.InDelta(t, -999**st.ErrorBudget.Total, *st.ErrorBudget.Remaining, 1e-6)
+	require.Equal(t, 0.0, *st.TimeToExhaustion)
+
+	code, _ = get(t, addr, "", "/api/v1/slos/nope")
+	require.Equal(t, http.StatusNotFound, code)
 }

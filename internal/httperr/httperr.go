@@ -15,6 +15,8 @@ const (
 	TypeTooLarge     = "too_large"
 	TypeInternal     = "internal"
 	TypeUnavailable  = "unavailable"
+	TypeNotFound     = "not_found"
+	TypeExecution    = "execution"
 )
 
 // Body is the JSON body of an error response.
@@ -48,4 +50,13 @@ func TypeFor(code int) string {
 	default:
 		return TypeBadData
 	}
+}
+
+// WriteData writes a success response: {"status":"success","data":...}.
+func WriteData(w http.ResponseWriter, data any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(struct {
+		Status string `json:"status"`
+		Data   any    `json:"data"`
+	}{"success", data})
 }
