@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,12 +34,14 @@ import (
 	"github.com/prometheus/prometheus/util/logging"
 	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
+	"github.com/mlre-dev/mlre/internal/alerting"
 	"github.com/mlre-dev/mlre/internal/api"
 	"github.com/mlre-dev/mlre/internal/auth"
 	"github.com/mlre-dev/mlre/internal/config"
 	"github.com/mlre-dev/mlre/internal/httperr"
 	"github.com/mlre-dev/mlre/internal/slo"
 	"github.com/mlre-dev/mlre/internal/slostatus"
+	"github.com/mlre-dev/mlre/internal/state"
 	"github.com/mlre-dev/mlre/internal/store"
 	"github.com/mlre-dev/mlre/internal/version"
 )
@@ -74,6 +77,10 @@ type App struct {
 	discN  *discovery.Manager
 	notify *notifier.Manager
 	rules  *rules.Manager
+	// stateDB is the SQLite state database; dispatcher delivers notifications
+	// from it (the notifications: section).
+	stateDB    *sql.DB
+	dispatcher *alerting.Dispatcher
 	// ruleLoader serves the generated SLO rules to the rule manager.
 	ruleLoader *ruleLoader
 	authn      *auth.Authenticator
@@ -170,6 +177,10 @@ func New(opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.stateDB, err = state.Open(a.ctx, cfg.Storage.Path)
+	if err != nil {
+		return nil, err
+	}
 	if err := a.build(); err != nil {
 		return nil, err
 	}
@@ -261,6 +272,7 @@ func (a *App) build() error {
 
 	a.notify = notifier.NewManager(&notifier.Options{QueueCapacity: 10000, Registerer: a.reg, DrainOnShutdown: true}, model.UTF8Validation, l.With("component", "notifier"))
 	extURL := a.externalURL()
+	a.dispatcher = alerting.NewDispatcher(a.stateDB, a.reg, l.With("component", "alerting"))
 	a.ruleLoader = &ruleLoader{parser: parser.NewParser(parser.Options{}), logger: l.With("component", "rule loader")}
 	a.rules = rules.NewManager(&rules.ManagerOptions{
 		GroupLoader:     a.ruleLoader,
@@ -268,7 +280,7 @@ func (a *App) build() error {
 		AppendableV2:    a.fanout,
 		Queryable:       a.db,
 		QueryFunc:       rules.EngineQueryFunc(a.engine, a.fanout),
-		NotifyFunc:      rules.SendAlerts(a.notify, extURL.String()),
+		NotifyFunc:      a.notifyFunc(rules.SendAlerts(a.notify, extURL.String()), extURL.String()),
 		Context:         a.ctx,
 		ExternalURL:     extURL,
 		Registerer:      a.reg,
@@ -415,6 +427,7 @@ func (a *App) Start() error {
 	a.goRun("scrape manager", func() error { return a.scrape.Run(a.discS.SyncCh()) })
 	a.goRun("notifier", func() error { a.notify.Run(a.discN.SyncCh()); return nil })
 	a.goRun("rule manager", func() error { a.rules.Run(); return nil })
+	a.goRun("alerting", func() error { a.dispatcher.Run(a.ctx); return nil })
 	a.goRun("reloader", a.reloadLoop)
 	a.ready.Store(true)
 	a.logger.Info("mlre is ready", "listen", a.Addr(), "storage", a.cfg.Storage.Path, "config", a.cfg.File, "version", version.Get().Version)
@@ -464,6 +477,11 @@ func (a *App) Stop() error {
 		}
 		a.cancel()
 		a.wg.Wait()
+		if a.stateDB != nil {
+			if err := a.stateDB.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("closing state database: %w", err))
+			}
+		}
 		if a.fanout != nil {
 			if err := a.fanout.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("closing storage: %w", err))

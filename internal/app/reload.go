@@ -132,6 +132,9 @@ func (a *App) apply(cfg *config.Config) error {
 			errs = append(errs, fmt.Errorf("applying %s config: %w", s.name, err))
 		}
 	}
+	if err := a.dispatcher.ApplyConfig(cfg.Notifications, a.externalURL()); err != nil {
+		errs = append(errs, err)
+	}
 	a.authn.Update(cfg.Server.Auth)
 	a.cfgMu.Lock()
 	a.cfg = cfg

@@ -3,6 +3,8 @@ package app
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,19 +34,7 @@ func TestServeEvaluatesSLORules(t *testing.T) {
 	a := startApp(t, sloConfig, t.TempDir())
 	addr := a.Addr()
 
-	// Ten minutes of a full outage: every request fails.
-	now := time.Now()
-	var ok, bad []prompb.Sample
-	for i := 40; i >= 0; i-- {
-		ts := now.Add(-time.Duration(i) * 15 * time.Second).UnixMilli()
-		ok = append(ok, prompb.Sample{Timestamp: ts, Value: 100})
-		bad = append(bad, prompb.Sample{Timestamp: ts, Value: float64(100 * (41 - i))})
-	}
-	code, body := postWrite(t, addr, "", encodeWrite(t,
-		series{labels: map[string]string{"__name__": "http_requests_total", "job": "api", "code": "200"}, samples: ok},
-		series{labels: map[string]string{"__name__": "http_requests_total", "job": "api", "code": "500"}, samples: bad},
-	))
-	require.Equal(t, http.StatusNoContent, code, body)
+	writeOutage(t, addr)
 
 	eventually(t, 20*time.Second, func() bool {
 		return len(queryVector(t, addr, "", `slo:current_burn_rate:ratio{slo="availability"}`, time.Now())) == 1
@@ -142,4 +132,77 @@ func TestServeEvaluatesSLORules(t *testing.T) {
 
 	code, _ = get(t, addr, "", "/api/v1/slos/nope")
 	require.Equal(t, http.StatusNotFound, code)
+}
+
+// TestSLOPageSurvivesReceiverOutageAndRestart: the page for an SLO outage
+// goes to a webhook receiver that is down; mlre restarts meanwhile; when the
+// receiver comes back, the page arrives (Alertmanager's webhook payload).
+func TestSLOPageSurvivesReceiverOutageAndRestart(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	got := make(chan map[string]any, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		var m map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		got <- m
+	}))
+	defer hook.Close()
+	dir := t.TempDir()
+	cfg := writeFile(t, t.TempDir(), "mlre.yaml", sloConfig+`
+notifications:
+  route:
+    receiver: oncall
+    group_by: [alertname, slo]
+    group_wait: 0s
+    routes:
+      - matchers: ['severity="ticket"']
+        receiver: nobody
+  receivers:
+    - name: oncall
+      webhook_configs: [{url: `+hook.URL+`}]
+    - name: nobody
+`)
+	a := startAppFile(t, cfg, dir)
+	writeOutage(t, a.Addr())
+	eventually(t, 30*time.Second, func() bool {
+		var n int
+		_ = a.stateDB.QueryRow(`SELECT count(*) FROM outbox WHERE attempts > 0`).Scan(&n)
+		return n > 0
+	}, "the page to be queued and failing")
+	require.NoError(t, a.Stop())
+
+	down.Store(false)
+	startAppFile(t, cfg, dir)
+	select {
+	case m := <-got:
+		require.Equal(t, "4", m["version"])
+		require.Equal(t, "oncall", m["receiver"])
+		alerts := m["alerts"].([]any)
+		labels := alerts[0].(map[string]any)["labels"].(map[string]any)
+		require.Equal(t, "APIHighErrorRate", labels["alertname"])
+		require.Equal(t, "page", labels["severity"])
+	case <-time.After(30 * time.Second):
+		t.Fatal("the page never arrived after the receiver came back")
+	}
+}
+
+// writeOutage remote-writes ten minutes of a full outage of job "api".
+func writeOutage(t *testing.T, addr string) {
+	t.Helper()
+	now := time.Now()
+	var ok, bad []prompb.Sample
+	for i := 40; i >= 0; i-- {
+		ts := now.Add(-time.Duration(i) * 15 * time.Second).UnixMilli()
+		ok = append(ok, prompb.Sample{Timestamp: ts, Value: 100})
+		bad = append(bad, prompb.Sample{Timestamp: ts, Value: float64(100 * (41 - i))})
+	}
+	code, body := postWrite(t, addr, "", encodeWrite(t,
+		series{labels: map[string]string{"__name__": "http_requests_total", "job": "api", "code": "200"}, samples: ok},
+		series{labels: map[string]string{"__name__": "http_requests_total", "job": "api", "code": "500"}, samples: bad},
+	))
+	require.Equal(t, http.StatusNoContent, code, body)
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/units"
+	"github.com/mlre-dev/mlre/internal/alerting"
 	"github.com/mlre-dev/mlre/internal/slo"
 	"github.com/prometheus/common/model"
 	promconfig "github.com/prometheus/prometheus/config"
@@ -49,6 +50,9 @@ type Config struct {
 	// SLOs are the objectives from `slos:` and from the files `slo_files:`
 	// names, validated.
 	SLOs []slo.SLO
+	// Notifications is the built-in delivery's routing and receivers (nil
+	// when the section is absent).
+	Notifications *alerting.Config
 	// SLORules is the Prometheus rule file generated for SLOs.
 	SLORules []byte
 	// SLOFiles are the `slo_files:` patterns, resolved against the config's
@@ -327,7 +331,7 @@ func resolveTokenFiles(c *Config, dir string) {
 
 // mlreKeys are the keys mlre adds; everything else goes to Prometheus.
 var (
-	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true}
+	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true}
 	mlreStorageKeys = map[string]bool{"path": true, "retention": true}
 )
 
@@ -449,6 +453,17 @@ func strictDecode(b []byte, cfg *Config) error {
 	}
 	cfg.Server = v.Elem().FieldByName("Server").Interface().(ServerConfig)
 	cfg.SLOFiles = v.Elem().FieldByName("SLOFiles").Interface().([]string)
+	if n := v.Elem().FieldByName("Notifications").Interface().(yaml.Node); n.Kind != 0 && n.Tag != "!!null" {
+		text, err := yaml.Marshal(&n)
+		if err != nil {
+			return err
+		}
+		nc, err := alerting.ParseConfig(string(text))
+		if err != nil {
+			return fmt.Errorf("notifications (Alertmanager's format): %w", err)
+		}
+		cfg.Notifications = nc
+	}
 	if st := v.Elem().FieldByName("Storage"); !st.IsNil() {
 		cfg.Storage = StorageConfig{
 			Path:      st.Elem().FieldByName("Path").String(),
@@ -474,6 +489,8 @@ func buildFileTypes() reflect.Type {
 		// slos are decoded strictly by the slo package, which knows their fields.
 		{Name: "SLOs", Type: nodeT, Tag: `yaml:"slos"`},
 		{Name: "SLOFiles", Type: reflect.TypeFor[[]string](), Tag: `yaml:"slo_files"`},
+		// notifications is Alertmanager's format, parsed by Alertmanager's package.
+		{Name: "Notifications", Type: nodeT, Tag: `yaml:"notifications"`},
 	}
 	top = append(top, nodeFields(reflect.TypeFor[promconfig.Config](), nodeT, map[string]bool{"storage": true, "server": true})...)
 	return reflect.StructOf(top)
@@ -525,6 +542,6 @@ func sectionName(goType string) string {
 	case strings.HasPrefix(goType, "struct { Path "):
 		return "storage"
 	default:
-		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos and slo_files)"
+		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files and notifications)"
 	}
 }
