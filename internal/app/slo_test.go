@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -205,4 +206,49 @@ func writeOutage(t *testing.T, addr string) {
 		series{labels: map[string]string{"__name__": "http_requests_total", "job": "api", "code": "500"}, samples: bad},
 	))
 	require.Equal(t, http.StatusNoContent, code, body)
+}
+
+// TestAlertForStateSurvivesRestart: an alert that had fired keeps its
+// activeAt across a restart (Prometheus's ALERTS_FOR_STATE restore), instead
+// of starting its `for` over as pending.
+func TestAlertForStateSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	cdir := t.TempDir()
+	writeFile(t, cdir, "always.rules.yml", "groups:\n  - name: g\n    rules:\n      - alert: Always\n        expr: vector(1)\n        for: 2s\n")
+	cfg := writeFile(t, cdir, "mlre.yaml", "global:\n  evaluation_interval: 500ms\nrule_files: [always.rules.yml]\n")
+	type alertJSON struct {
+		State    string    `json:"state"`
+		ActiveAt time.Time `json:"activeAt"`
+	}
+	alertState := func(addr string) (alertJSON, bool) {
+		_, r := get(t, addr, "", "/api/v1/alerts")
+		var d struct {
+			Alerts []alertJSON `json:"alerts"`
+		}
+		require.NoError(t, json.Unmarshal(r.Data, &d))
+		if len(d.Alerts) != 1 {
+			return alertJSON{}, false
+		}
+		return d.Alerts[0], true
+	}
+	a := startAppFile(t, cfg, dir)
+	var before alertJSON
+	eventually(t, 20*time.Second, func() bool {
+		var ok bool
+		before, ok = alertState(a.Addr())
+		return ok && before.State == "firing"
+	}, "the alert to fire")
+	time.Sleep(time.Second) // a few more evaluations record the for-state
+	require.NoError(t, a.Stop())
+
+	b := startAppFile(t, cfg, dir)
+	// The rule manager restores the for-state after its second evaluation;
+	// from then on the alert is firing with the activeAt it had before. (A
+	// restart that lost the state would show a new, later activeAt.)
+	var after alertJSON
+	eventually(t, 20*time.Second, func() bool {
+		var ok bool
+		after, ok = alertState(b.Addr())
+		return ok && after.State == "firing" && after.ActiveAt.Unix() == before.ActiveAt.Unix()
+	}, fmt.Sprintf("the alert to be firing since %v after the restart (last seen: %+v)", before.ActiveAt, after))
 }
