@@ -171,3 +171,13 @@ func TestSecretNeverMarshalled(t *testing.T) {
 	require.Equal(t, "<secret>", s.LogValue().String())
 	require.False(t, errors.Is(nil, ErrInvalid))
 }
+
+// TestExampleConfigIsValid keeps examples/mlre.yaml (and the SLO files it
+// loads) true to the current config format.
+func TestExampleConfigIsValid(t *testing.T) {
+	c, err := LoadFile("../../examples/mlre.yaml")
+	require.NoError(t, err)
+	require.NoError(t, ValidateFiles(c))
+	require.GreaterOrEqual(t, len(c.SLOs), 4)
+	require.NotEmpty(t, c.SLORules)
+}

@@ -77,3 +77,13 @@ func TestOpenSLOErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSlothAlertForPlugin(t *testing.T) {
+	slos := loadTestSLOs(t, "upstream/sloth/getting-started.latest.yml")
+	require.Len(t, slos, 1)
+	require.Equal(t, "5m", slos[0].Alerting.PageAlert.For.String())
+	require.Equal(t, "10m", slos[0].Alerting.TicketAlert.For.String())
+
+	_, err := ParseFile([]byte("version: prometheus/v1\nservice: s\nslo_plugins: {chain: [{id: x/y}]}\nslos: []\n"), "x.yml")
+	require.EqualError(t, err, `slo_plugins.chain[0].id: Sloth plugin "x/y" is not supported; mlre knows sloth.dev/contrib/alert_for/v1`)
+}

@@ -107,6 +107,7 @@ var yamlSections = map[string]string{
 	"slo.Alerting": "alerting", "slo.AlertSpec": "an alert (page_alert, ticket_alert, …)", "slo.AlertWindow": "alerting.windows",
 	"slo.slothSpec": "the Sloth spec", "slo.slothSLO": "a Sloth SLO", "slo.slothSLI": "sli", "slo.slothAlerting": "alerting",
 	"slo.slothAlert": "an alert (page_alert, ticket_alert)", "slo.slothEvents": "sli.events", "slo.slothRaw": "sli.raw",
+	"slo.slothPlugins": "slo_plugins",
 }
 
 func rewriteYAMLError(err error) error {

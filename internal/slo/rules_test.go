@@ -50,14 +50,22 @@ func TestRulesGolden(t *testing.T) {
 // checker, as a user exporting the rules to another ruler would.
 func TestRulesPassPromtool(t *testing.T) {
 	promtool := testbin.Need(t, "promtool")
-	out, err := RulesYAML(loadTestSLOs(t, "slos.yml"))
-	require.NoError(t, err)
-	f := filepath.Join(t.TempDir(), "slos.rules.yml")
-	require.NoError(t, os.WriteFile(f, out, 0o644))
-	cmd := exec.Command(promtool, "check", "rules", f)
-	res, err := cmd.CombinedOutput()
-	require.NoError(t, err, "promtool check rules:\n%s", res)
-	require.Contains(t, string(res), "SUCCESS")
+	for _, spec := range []string{
+		"slos.yml", "behaviour.yml", "calendar.yml", "openslo.yml",
+		"upstream/sloth/getting-started.yml", "upstream/sloth/getting-started.latest.yml", "upstream/sloth/home-wifi.yml",
+	} {
+		t.Run(spec, func(t *testing.T) {
+			slos := loadTestSLOs(t, spec)
+			require.NotEmpty(t, slos)
+			out, err := RulesYAML(slos)
+			require.NoError(t, err)
+			f := filepath.Join(t.TempDir(), "slos.rules.yml")
+			require.NoError(t, os.WriteFile(f, out, 0o644))
+			res, err := exec.Command(promtool, "check", "rules", f).CombinedOutput()
+			require.NoError(t, err, "promtool check rules:\n%s", res)
+			require.Contains(t, string(res), "SUCCESS")
+		})
+	}
 }
 
 // TestRulesBehaviour runs promtool's rule unit tests (testdata/promtool) on

@@ -3,6 +3,9 @@ package slo
 import (
 	"fmt"
 	"maps"
+	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // Sloth's spec, version prometheus/v1 (https://sloth.dev/specs/prometheus/v1/).
@@ -11,8 +14,23 @@ type slothSpec struct {
 	Version string            `yaml:"version"`
 	Service string            `yaml:"service"`
 	Labels  map[string]string `yaml:"labels"`
-	SLOs    []slothSLO        `yaml:"slos"`
+	// SLOPlugins: of Sloth's SLO plugins, mlre knows alert_for (a `for` on
+	// the page and ticket alerts).
+	SLOPlugins *slothPlugins `yaml:"slo_plugins"`
+	SLOs       []slothSLO    `yaml:"slos"`
 }
+
+type slothPlugins struct {
+	Chain []struct {
+		ID       string `yaml:"id"`
+		Priority int    `yaml:"priority"`
+		Config   any    `yaml:"config"`
+	} `yaml:"chain"`
+}
+
+// slothAlertForPlugin sets `for` on Sloth's alerts: 5m on the page, 10m on
+// the ticket alert, with no config.
+const slothAlertForPlugin = "sloth.dev/contrib/alert_for/v1"
 
 type slothSLO struct {
 	Name        string            `yaml:"name"`
@@ -48,6 +66,7 @@ type slothAlerting struct {
 
 type slothAlert struct {
 	Disable     bool              `yaml:"disable"`
+	For         model.Duration    `yaml:"for"`
 	Labels      map[string]string `yaml:"labels"`
 	Annotations map[string]string `yaml:"annotations"`
 }
@@ -63,6 +82,18 @@ func parseSloth(b []byte, source string) ([]SLO, error) {
 	}
 	if sp.Service == "" {
 		return nil, fmt.Errorf("service: is required in a Sloth spec")
+	}
+	var pageFor, ticketFor model.Duration
+	if sp.SLOPlugins != nil {
+		for i, p := range sp.SLOPlugins.Chain {
+			if p.ID != slothAlertForPlugin {
+				return nil, fmt.Errorf("slo_plugins.chain[%d].id: Sloth plugin %q is not supported; mlre knows %s", i, p.ID, slothAlertForPlugin)
+			}
+			if p.Config != nil {
+				return nil, fmt.Errorf("slo_plugins.chain[%d].config: mlre runs %s with its defaults only (page 5m, ticket 10m); set alerting.page_alert.for in a native SLO instead", i, p.ID)
+			}
+			pageFor, ticketFor = model.Duration(5*time.Minute), model.Duration(10*time.Minute)
+		}
 	}
 	out := make([]SLO, 0, len(sp.SLOs))
 	for i, ss := range sp.SLOs {
@@ -89,12 +120,19 @@ func parseSloth(b []byte, source string) ([]SLO, error) {
 			s.SLI.Raw = &RawSLI{ErrorRatioQuery: ss.SLI.Raw.ErrorRatioQuery}
 		}
 		a := ss.Alerting
+		pf, tf := pageFor, ticketFor
+		if a.PageAlert.For != 0 {
+			pf = a.PageAlert.For
+		}
+		if a.TicketAlert.For != 0 {
+			tf = a.TicketAlert.For
+		}
 		s.Alerting = Alerting{
 			Name:        a.Name,
 			Labels:      moveSeverity(a.Labels),
 			Annotations: a.Annotations,
-			PageAlert:   AlertSpec{Disable: a.PageAlert.Disable, Labels: moveSeverity(a.PageAlert.Labels), Annotations: a.PageAlert.Annotations},
-			TicketAlert: AlertSpec{Disable: a.TicketAlert.Disable, Labels: moveSeverity(a.TicketAlert.Labels), Annotations: a.TicketAlert.Annotations},
+			PageAlert:   AlertSpec{Disable: a.PageAlert.Disable, Labels: moveSeverity(a.PageAlert.Labels), Annotations: a.PageAlert.Annotations, For: pf},
+			TicketAlert: AlertSpec{Disable: a.TicketAlert.Disable, Labels: moveSeverity(a.TicketAlert.Labels), Annotations: a.TicketAlert.Annotations, For: tf},
 		}
 		out = append(out, s)
 	}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	_ "time/tzdata" // time zones for calendar windows, also where the OS has no tzdata
 
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
