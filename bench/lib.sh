@@ -79,3 +79,16 @@ wait_ready() {
 }
 # cpu_ticks PID: utime+stime in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# print_env MLRE PROMETHEUS: the machine, the date and both servers' versions
+# (with mlre's source revision, marked when the tree has uncommitted changes),
+# for the record in bench/README.md.
+print_env() {
+	echo "== machine: $(nproc) CPUs, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+	echo "== date: $(date -u)"
+	echo "== prometheus: $("$2" --version 2>&1 | head -n1)"
+	local rev
+	rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+	[[ -n $(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null) ]] && rev="$rev+uncommitted changes"
+	echo "== mlre: $("$1" version | head -n1), source $rev"
+}

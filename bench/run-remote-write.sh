@@ -54,12 +54,7 @@ go build -o "$work/rwbench" ./bench/rwbench
 
 rw_flags=(--series "$SERIES" --samples-per-request "$SAMPLES_PER_REQUEST" --concurrency "$CONCURRENCY" --warmup "$WARMUP")
 
-echo "== machine: $(nproc) CPUs, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-echo "== date: $(date -u)"
-echo "== prometheus: $("$PROMETHEUS" --version 2>&1 | head -n1)"
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -n $(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null) ]] && rev="$rev+uncommitted changes"
-echo "== mlre: $("$work/mlre" version | head -n1), source $rev"
+print_env "$work/mlre" "$PROMETHEUS"
 echo "== settings: series=$SERIES samples_per_request=$SAMPLES_PER_REQUEST concurrency=$CONCURRENCY duration=$DURATION warmup=$WARMUP rounds=$ROUNDS"
 
 if [[ $SINK_DURATION != 0 ]]; then

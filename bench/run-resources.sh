@@ -50,12 +50,7 @@ echo "== build"
 go build -o "$work/mlre" ./cmd/mlre
 go build -o "$work/targets" ./bench/targets
 
-echo "== machine: $(nproc) CPUs, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-echo "== date: $(date -u)"
-echo "== prometheus: $("$PROMETHEUS" --version 2>&1 | head -n1)"
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -n $(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null) ]] && rev="$rev+uncommitted changes"
-echo "== mlre: $("$work/mlre" version | head -n1), source $rev"
+print_env "$work/mlre" "$PROMETHEUS"
 echo "== settings: window=${WINDOW}s idle_warmup=${IDLE_WARMUP}s scrape_warmup=${SCRAPE_WARMUP}s targets=$TARGETS series_per_target=$SERIES_PER_TARGET"
 
 mlre_url="http://127.0.0.1:$MLRE_PORT"

@@ -42,12 +42,7 @@ eval_s=${EVAL%s}
 
 echo "== build"
 go build -o "$work/mlre" ./cmd/mlre
-echo "== machine: $(nproc) CPUs, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-echo "== date: $(date -u)"
-echo "== prometheus: $("$PROMETHEUS" --version 2>&1 | head -n1)"
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -n $(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null) ]] && rev="$rev+uncommitted changes"
-echo "== mlre: $("$work/mlre" version | head -n1), source $rev"
+print_env "$work/mlre" "$PROMETHEUS"
 echo "== settings: N=$N hours=$HOURS step=${STEP}s eval=$EVAL warmup=${WARMUP}s window=${WINDOW}s rounds=$ROUNDS"
 
 echo "== data and SLOs"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -251,4 +252,17 @@ func TestAlertForStateSurvivesRestart(t *testing.T) {
 		after, ok = alertState(b.Addr())
 		return ok && after.State == "firing" && after.ActiveAt.Unix() == before.ActiveAt.Unix()
 	}, fmt.Sprintf("the alert to be firing since %v after the restart (last seen: %+v)", before.ActiveAt, after))
+}
+
+// TestBadSLOReloadKeepsRunningRules: a reload with an invalid SLO is
+// rejected as a whole; the SLO rules in force keep running.
+func TestBadSLOReloadKeepsRunningRules(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "mlre.yaml", sloConfig)
+	a := startAppFile(t, cfg, t.TempDir())
+	writeFile(t, dir, "mlre.yaml", strings.Replace(sloConfig, "objective: 99.9", "objective: 0.999", 1))
+	err := a.Reload()
+	require.ErrorContains(t, err, "slos[0] (api/availability): objective: 0.999 looks like a ratio")
+	require.Len(t, a.rules.RuleGroups(), 1, "the previous SLO rules still run")
+	require.Equal(t, 99.9, a.Config().SLOs[0].Objective)
 }

@@ -427,40 +427,31 @@ func (g *gen) alerts() {
 			Annotations: g.alertAnnotations(spec, burnAnnotations(sev)),
 		})
 	}
-	if nd := a.NoDataAlert; !nd.Disable {
-		an := nd.Name
-		if an == "" {
-			an = DefaultNoDataAlertName
-		}
-		f := nd.For
-		if f == 0 {
-			f = defaultNoDataFor
-		}
-		g.alert(rulefmt.Rule{
-			Alert:       an,
-			Expr:        "absent(" + g.ref(RecErrorRatio(sliWindow)) + ")",
-			For:         f,
-			Labels:      g.alertLabels("ticket", nd),
-			Annotations: g.alertAnnotations(nd, noDataAnnotations),
-		})
+	g.extraAlert(a.NoDataAlert, DefaultNoDataAlertName, defaultNoDataFor,
+		"absent("+g.ref(RecErrorRatio(sliWindow))+")", noDataAnnotations)
+	g.extraAlert(a.BudgetExhaustedAlert, DefaultExhaustedAlertName, defaultExhaustedFor,
+		g.ref(RecPeriodRemaining)+" <= 0", exhaustedAnnotations)
+}
+
+// extraAlert adds a ticket alert (no data, budget exhausted) unless disabled.
+func (g *gen) extraAlert(spec AlertSpec, name string, forDefault model.Duration, expr string, annotations map[string]string) {
+	if spec.Disable {
+		return
 	}
-	if ex := a.BudgetExhaustedAlert; !ex.Disable {
-		an := ex.Name
-		if an == "" {
-			an = DefaultExhaustedAlertName
-		}
-		f := ex.For
-		if f == 0 {
-			f = defaultExhaustedFor
-		}
-		g.alert(rulefmt.Rule{
-			Alert:       an,
-			Expr:        g.ref(RecPeriodRemaining) + " <= 0",
-			For:         f,
-			Labels:      g.alertLabels("ticket", ex),
-			Annotations: g.alertAnnotations(ex, exhaustedAnnotations),
-		})
+	if spec.Name != "" {
+		name = spec.Name
 	}
+	f := spec.For
+	if f == 0 {
+		f = forDefault
+	}
+	g.alert(rulefmt.Rule{
+		Alert:       name,
+		Expr:        expr,
+		For:         f,
+		Labels:      g.alertLabels("ticket", spec),
+		Annotations: g.alertAnnotations(spec, annotations),
+	})
 }
 
 // burnCondition is one row of the window table: both windows above the burn
