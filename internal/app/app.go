@@ -93,11 +93,14 @@ type App struct {
 	notifyDiscovery sync.Once
 	notifyRunning   atomic.Bool
 
-	ctx       context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	ready     atomic.Bool
-	started   time.Time
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	ready   atomic.Bool
+	started time.Time
+	// running is set by Start; Stop of an app that never started must first
+	// let the rule manager's groups run, or they wait for it forever.
+	running   atomic.Bool
 	reloadMu  sync.Mutex
 	reloadReq chan struct{}
 	stopOnce  sync.Once
@@ -426,6 +429,7 @@ func (a *App) Start() error {
 	a.goRun("discovery scrape", a.discS.Run)
 	a.goRun("scrape manager", func() error { return a.scrape.Run(a.discS.SyncCh()) })
 	a.goRun("notifier", func() error { a.notify.Run(a.discN.SyncCh()); return nil })
+	a.running.Store(true)
 	a.goRun("rule manager", func() error { a.rules.Run(); return nil })
 	a.goRun("alerting", func() error { a.dispatcher.Run(a.ctx); return nil })
 	a.goRun("reloader", a.reloadLoop)
@@ -470,6 +474,9 @@ func (a *App) Stop() error {
 			a.scrape.Stop()
 		}
 		if a.rules != nil {
+			if !a.running.Load() {
+				go a.rules.Run()
+			}
 			a.rules.Stop()
 		}
 		if a.notify != nil {

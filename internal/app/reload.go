@@ -118,10 +118,8 @@ func (a *App) apply(cfg *config.Config) error {
 				}
 				files = append(files, fs...)
 			}
-			a.ruleLoader.slos.Store(&cfg.SLORules)
-			if len(cfg.SLOs) > 0 {
-				files = append(files, GeneratedSLORules)
-			}
+			a.ruleLoader.generated.Store(&cfg.GeneratedRules)
+			files = append(files, GeneratedRules)
 			return a.rules.Update(time.Duration(c.GlobalConfig.EvaluationInterval), files,
 				c.GlobalConfig.ExternalLabels, a.externalURL().String(), nil)
 		}},

@@ -14,25 +14,25 @@ import (
 	"github.com/prometheus/prometheus/util/strutil"
 )
 
-// GeneratedSLORules is the name the rules generated for the config's SLOs
-// go by in the rule manager and in /api/v1/rules. No such file is written:
-// 'mlre rules generate' prints the same rules.
-const GeneratedSLORules = "<generated>/slos.rules.yml"
+// GeneratedRules is the name the rules mlre generates (the config's SLOs
+// and the built-in health rules) go by in the rule manager and in
+// /api/v1/rules. No such file is written: 'mlre rules generate' prints them.
+const GeneratedRules = "<generated>/mlre.rules.yml"
 
 // ruleLoader gives Prometheus's rule manager the user's rule files from disk
 // and the generated SLO rules from memory, parsed and validated alike.
 type ruleLoader struct {
-	parser parser.Parser
-	logger *slog.Logger
-	slos   atomic.Pointer[[]byte]
+	parser    parser.Parser
+	logger    *slog.Logger
+	generated atomic.Pointer[[]byte]
 }
 
 func (l *ruleLoader) Load(id string, ignoreUnknownFields bool, scheme model.ValidationScheme) (*rulefmt.RuleGroups, []error) {
-	if id != GeneratedSLORules {
+	if id != GeneratedRules {
 		return rulefmt.ParseFile(id, ignoreUnknownFields, scheme, l.parser, l.logger)
 	}
 	var b []byte
-	if p := l.slos.Load(); p != nil {
+	if p := l.generated.Load(); p != nil {
 		b = *p
 	}
 	rgs, errs := rulefmt.Parse(b, ignoreUnknownFields, scheme, l.parser, l.logger)

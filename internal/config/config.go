@@ -23,6 +23,7 @@ import (
 
 	"github.com/alecthomas/units"
 	"github.com/mlre-dev/mlre/internal/alerting"
+	"github.com/mlre-dev/mlre/internal/health"
 	"github.com/mlre-dev/mlre/internal/slo"
 	"github.com/prometheus/common/model"
 	promconfig "github.com/prometheus/prometheus/config"
@@ -53,8 +54,11 @@ type Config struct {
 	// Notifications is the built-in delivery's routing and receivers (nil
 	// when the section is absent).
 	Notifications *alerting.Config
-	// SLORules is the Prometheus rule file generated for SLOs.
-	SLORules []byte
+	// HealthRules tunes the built-in health rules (nil: all on, defaults).
+	HealthRules *health.Config
+	// GeneratedRules is the Prometheus rule file mlre generates: the SLOs'
+	// groups, then the built-in health rules.
+	GeneratedRules []byte
 	// SLOFiles are the `slo_files:` patterns, resolved against the config's
 	// directory.
 	SLOFiles []string
@@ -216,6 +220,9 @@ func Parse(b []byte, dir string) (*Config, error) {
 	if err := cfg.loadSLOs(b, dir); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	if err := cfg.generateRules(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	resolveTokenFiles(cfg, dir)
 	if err := cfg.applyDefaults(dir); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -331,7 +338,7 @@ func resolveTokenFiles(c *Config, dir string) {
 
 // mlreKeys are the keys mlre adds; everything else goes to Prometheus.
 var (
-	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true}
+	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true, "health_rules": true}
 	mlreStorageKeys = map[string]bool{"path": true, "retention": true}
 )
 
@@ -464,6 +471,17 @@ func strictDecode(b []byte, cfg *Config) error {
 		}
 		cfg.Notifications = nc
 	}
+	if n := v.Elem().FieldByName("HealthRules").Interface().(yaml.Node); n.Kind != 0 && n.Tag != "!!null" {
+		text, err := yaml.Marshal(&n)
+		if err != nil {
+			return err
+		}
+		hc, err := health.ParseConfig(text)
+		if err != nil {
+			return fmt.Errorf("health_rules: %w", err)
+		}
+		cfg.HealthRules = hc
+	}
 	if st := v.Elem().FieldByName("Storage"); !st.IsNil() {
 		cfg.Storage = StorageConfig{
 			Path:      st.Elem().FieldByName("Path").String(),
@@ -491,6 +509,7 @@ func buildFileTypes() reflect.Type {
 		{Name: "SLOFiles", Type: reflect.TypeFor[[]string](), Tag: `yaml:"slo_files"`},
 		// notifications is Alertmanager's format, parsed by Alertmanager's package.
 		{Name: "Notifications", Type: nodeT, Tag: `yaml:"notifications"`},
+		{Name: "HealthRules", Type: nodeT, Tag: `yaml:"health_rules"`},
 	}
 	top = append(top, nodeFields(reflect.TypeFor[promconfig.Config](), nodeT, map[string]bool{"storage": true, "server": true})...)
 	return reflect.StructOf(top)
@@ -542,6 +561,6 @@ func sectionName(goType string) string {
 	case strings.HasPrefix(goType, "struct { Path "):
 		return "storage"
 	default:
-		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files and notifications)"
+		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications and health_rules)"
 	}
 }

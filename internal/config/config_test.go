@@ -97,7 +97,7 @@ func TestLoadBad(t *testing.T) {
 
 // badCases maps each file in testdata/bad to the error it must give.
 var badCases = map[string]string{
-	"unknown_top.yml":               `testdata/bad/unknown_top.yml: invalid configuration: line 3: unknown key "scrape_config" in the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files and notifications)`,
+	"unknown_top.yml":               `testdata/bad/unknown_top.yml: invalid configuration: line 3: unknown key "scrape_config" in the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications and health_rules)`,
 	"unknown_server.yml":            `testdata/bad/unknown_server.yml: invalid configuration: line 3: unknown key "lisen" in server`,
 	"unknown_storage.yml":           `testdata/bad/unknown_storage.yml: invalid configuration: line 3: unknown key "retension" in storage`,
 	"unknown_prom.yml":              `testdata/bad/unknown_prom.yml: invalid configuration: yaml: unmarshal errors:` + "\n" + `  line 5: field scrape_intervl not found in type config.plain`,
@@ -179,5 +179,5 @@ func TestExampleConfigIsValid(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ValidateFiles(c))
 	require.GreaterOrEqual(t, len(c.SLOs), 4)
-	require.NotEmpty(t, c.SLORules)
+	require.NotEmpty(t, c.GeneratedRules)
 }

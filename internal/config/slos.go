@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/mlre-dev/mlre/internal/health"
 	"github.com/mlre-dev/mlre/internal/slo"
 )
 
@@ -51,8 +52,22 @@ func (c *Config) loadSLOs(b []byte, dir string) error {
 		}
 	}
 	c.SLOs = all
-	// Generate the rules now, so that a config whose SLOs cannot become
-	// rules is rejected before anything is applied.
-	c.SLORules, err = slo.RulesYAML(all)
+	return nil
+}
+
+// generateRules writes the rule file mlre generates (SLO groups, then the
+// built-in health rules). It runs at load time, so that a config whose SLOs
+// cannot become rules is rejected before anything is applied.
+func (c *Config) generateRules() error {
+	rg, err := slo.Rules(c.SLOs)
+	if err != nil {
+		return err
+	}
+	hg, err := health.Groups(c.HealthRules)
+	if err != nil {
+		return fmt.Errorf("health_rules: %w", err)
+	}
+	rg.Groups = append(rg.Groups, hg...)
+	c.GeneratedRules, err = slo.MarshalRules(rg)
 	return err
 }

@@ -1,0 +1,58 @@
+package health
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// XID codes by the action NVIDIA's XID catalog recommends
+// (docs.nvidia.com/deploy/xid-errors, "Analyzing the XID catalog", Ampere
+// and newer). Codes the catalog marks as informational or to be ignored
+// (38, 45 alone, 63, 92, 121, 154) raise no alert of their own.
+var (
+	// RESTART_APP: an application fault; the GPU is fine.
+	xidRestartApp = []int{13, 31, 32, 43, 68, 69, 94}
+	// RESET_GPU: the GPU must be reset (or the node rebooted).
+	xidResetGPU = []int{48, 62, 64, 95, 109, 110, 119, 120, 136, 140, 143, 155}
+	// RESTART_BM: the GPU fell off the bus; power-cycle the node.
+	xidRestartNode = []int{79}
+	// NVLink errors (74 on A100/H100, 144–150 NVLink5 on Blackwell).
+	xidNVLink = []int{74, 144, 145, 146, 147, 148, 149, 150}
+	// CONTACT_SUPPORT: an unexpected micro-controller event.
+	xidContactSupport = []int{61}
+)
+
+const xidRestartAppText = "restart the application"
+
+// xidMatch is `DCGM_FI_DEV_XID_ERRORS == a or DCGM_FI_DEV_XID_ERRORS == b …`.
+func xidMatch(codes []int) string {
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = fmt.Sprintf("DCGM_FI_DEV_XID_ERRORS == %d", c)
+	}
+	return "(" + strings.Join(parts, " or ") + ")"
+}
+
+// xidCounter matches dcgm-exporter's per-code XID counter having grown.
+func xidCounter(codes []int) string {
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = strconv.Itoa(c)
+	}
+	return fmt.Sprintf(`(increase(DCGM_EXP_XID_ERRORS_TOTAL{xid=~"%s"}[10m]) > 0)`, strings.Join(s, "|"))
+}
+
+// xidCurrent fires while the GPU's last XID is one of codes: such an XID
+// stays the last one until the GPU is reset, which is the action asked for.
+func xidCurrent(codes []int) string {
+	return xidMatch(codes) + " or " + xidCounter(codes)
+}
+
+// xidRecent fires for 10 minutes after one of codes happened: the last XID
+// changed to it (or its series appeared) within 10 minutes.
+func xidRecent(codes []int) string {
+	return "(" + xidMatch(codes) +
+		" and (changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0 or (DCGM_FI_DEV_XID_ERRORS unless DCGM_FI_DEV_XID_ERRORS offset 10m)))" +
+		" or " + xidCounter(codes)
+}
