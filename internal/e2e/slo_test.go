@@ -51,6 +51,25 @@ slos:
         runbook_url: https://runbooks.example.com/api
 `, am.port))
 
+	// Alerts evaluated before mlre's notifier has discovered the
+	// Alertmanager are dropped and resent only a minute later (Prometheus's
+	// resend delay), so wait for discovery before causing the outage.
+	waitFor(t, 30*time.Second, "mlre to discover the Alertmanager", func() (bool, string) {
+		r, err := apiGet(m.url, "/api/v1/alertmanagers", nil)
+		if err != nil {
+			return false, err.Error()
+		}
+		var d struct {
+			Active []struct {
+				URL string `json:"url"`
+			} `json:"activeAlertmanagers"`
+		}
+		if err := json.Unmarshal(r.Data, &d); err != nil {
+			return false, err.Error()
+		}
+		return len(d.Active) == 1, string(r.Data)
+	})
+
 	// Ten minutes of a full outage.
 	now := time.Now()
 	var ok, bad []prompb.Sample
