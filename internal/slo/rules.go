@@ -38,19 +38,29 @@ func RecTotalRate(w time.Duration) string { return recTotalRatePrefix + dur(w) }
 
 // Default alert names.
 const (
-	DefaultAlertName           = "SLOErrorBudgetBurn"
-	DefaultNoDataAlertName     = "SLONoData"
-	DefaultExhaustedAlertName  = "SLOErrorBudgetExhausted"
-	defaultNoDataFor           = model.Duration(10 * time.Minute)
-	defaultExhaustedFor        = model.Duration(5 * time.Minute)
-	sliWindow                  = 5 * time.Minute
-	generatedGroupPrefix       = "mlre-slo-"
-	generatedGroupNameSeparate = "-"
+	DefaultAlertName          = "SLOErrorBudgetBurn"
+	DefaultNoDataAlertName    = "SLONoData"
+	DefaultExhaustedAlertName = "SLOErrorBudgetExhausted"
+	defaultNoDataFor          = model.Duration(10 * time.Minute)
+	defaultExhaustedFor       = model.Duration(5 * time.Minute)
+	sliWindow                 = 5 * time.Minute
+	generatedGroupPrefix      = "mlre-slo-"
 )
+
+// SLIWindows are the windows the SLI error ratio is recorded over: 5m and
+// every alert window, shortest first.
+func (s *SLO) SLIWindows() []time.Duration {
+	windows := []time.Duration{sliWindow}
+	for _, w := range s.AlertWindows() {
+		windows = append(windows, time.Duration(w.ShortWindow), time.Duration(w.LongWindow))
+	}
+	slices.Sort(windows)
+	return slices.Compact(windows)
+}
 
 // GroupName is the rule group of an SLO.
 func GroupName(s *SLO) string {
-	return generatedGroupPrefix + s.Service + generatedGroupNameSeparate + s.Name
+	return generatedGroupPrefix + s.Service + "-" + s.Name
 }
 
 // Rules turns validated SLOs into Prometheus rule groups, one group per SLO
@@ -154,18 +164,14 @@ func group(s *SLO, now time.Time) (rulefmt.RuleGroup, error) {
 	}
 	maps.Copy(g.labels, s.Labels)
 
-	windows := []time.Duration{sliWindow}
 	var longWindows []time.Duration
 	for _, w := range s.AlertWindows() {
-		windows = append(windows, time.Duration(w.ShortWindow), time.Duration(w.LongWindow))
 		longWindows = append(longWindows, time.Duration(w.LongWindow))
 	}
-	slices.Sort(windows)
-	windows = slices.Compact(windows)
 	slices.Sort(longWindows)
 	longWindows = slices.Compact(longWindows)
 
-	g.sliRecordings(windows, longWindows)
+	g.sliRecordings(s.SLIWindows(), longWindows)
 	g.budgetRecordings()
 	g.alerts()
 	if g.err != nil {
@@ -298,8 +304,8 @@ const (
 	accumulatorSpan = "1h"
 )
 
-// periodRatioName is the recording holding the error ratio over the SLO's window.
-func periodRatioName(s *SLO) string {
+// PeriodRatioName is the recording holding the error ratio over the SLO's window.
+func PeriodRatioName(s *SLO) string {
 	if s.Window.Calendar != "" {
 		return RecPeriodRatio
 	}
@@ -381,7 +387,7 @@ func (g *gen) budgetRecordings() {
 	g.record(RecErrorBudget, "vector("+budget+")", nil)
 	g.record(RecTimePeriodDays, "vector("+num(round12(s.Window.Length().Hours()/24))+")", nil)
 	g.record(RecCurrentBurn, g.ref(RecErrorRatio(sliWindow))+" / "+budget, nil)
-	g.record(RecPeriodBurn, g.ref(periodRatioName(s))+" / "+budget, nil)
+	g.record(RecPeriodBurn, g.ref(PeriodRatioName(s))+" / "+budget, nil)
 	g.record(RecPeriodRemaining, "1 - "+g.ref(RecPeriodBurn), nil)
 	g.record(RecInfo, "vector(1)", map[string]string{
 		"objective": num(s.Objective),

@@ -10,11 +10,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/route"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/rules"
@@ -156,22 +156,12 @@ func (s *Service) Status(ctx context.Context, o *slo.SLO, interval time.Duration
 		return &v
 	}
 	budget := o.Budget()
-	windows := []time.Duration{5 * time.Minute}
-	for _, aw := range o.AlertWindows() {
-		windows = append(windows, time.Duration(aw.ShortWindow), time.Duration(aw.LongWindow))
-	}
-	slices.Sort(windows)
-	windows = slices.Compact(windows)
-	for _, w := range windows {
-		k := slo.RecErrorRatio(w)[len("slo:sli_error:ratio_rate"):]
+	for _, w := range o.SLIWindows() {
+		k := model.Duration(w).String()
 		st.ErrorRatio[k] = get(slo.RecErrorRatio(w))
 		st.BurnRate[k] = div(st.ErrorRatio[k], budget)
 	}
-	periodName := slo.RecErrorRatio(o.Window.Length())
-	if o.Window.Calendar != "" {
-		periodName = slo.RecPeriodRatio
-	}
-	st.ErrorRatio["period"] = get(periodName)
+	st.ErrorRatio["period"] = get(slo.PeriodRatioName(o))
 	st.BurnRate["period"] = get(slo.RecPeriodBurn)
 	if r := st.ErrorRatio["5m"]; r != nil {
 		v := 1 - *r
