@@ -7,9 +7,11 @@ package api
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -39,6 +41,10 @@ type Options struct {
 	// Registerer receives the HTTP metrics; Gatherer is served at /metrics.
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
+	// Sources returns the in-process collectors' gatherers by name (node,
+	// gpu, probes), served at /metrics/<name> for another Prometheus to
+	// scrape; may be nil.
+	Sources func() map[string]prometheus.Gatherer
 	// MaxBodyBytes returns the current request body limit.
 	MaxBodyBytes func() int64
 	// Ready reports whether storage is open and the server serves queries.
@@ -109,6 +115,26 @@ func New(o Options) http.Handler {
 	r.Put("/-/reload", reload)
 	r.Get("/metrics", promhttp.InstrumentMetricHandler(o.Registerer,
 		promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true, ErrorLog: slogAdapter{o.Logger}})).ServeHTTP)
+	r.Get("/metrics/:source", func(w http.ResponseWriter, req *http.Request) {
+		name := route.Param(req.Context(), "source")
+		var g prometheus.Gatherer
+		if o.Sources != nil {
+			g = o.Sources()[name]
+		}
+		if g == nil {
+			var names []string
+			if o.Sources != nil {
+				for n := range o.Sources() {
+					names = append(names, n)
+				}
+			}
+			sort.Strings(names)
+			httperr.Write(w, http.StatusNotFound, httperr.TypeNotFound,
+				fmt.Sprintf("no collector %q is running; running: %s (see collectors: and probes: in the config)", name, strings.Join(names, ", ")))
+			return
+		}
+		promhttp.HandlerFor(g, promhttp.HandlerOpts{EnableOpenMetrics: true, ErrorLog: slogAdapter{o.Logger}}).ServeHTTP(w, req)
+	})
 	r.Get("/", func(w http.ResponseWriter, req *http.Request) {
 		http.Redirect(w, req, "/api/v1/status/buildinfo", http.StatusFound)
 	})

@@ -38,6 +38,7 @@ import (
 	"github.com/mlre-dev/mlre/internal/api"
 	"github.com/mlre-dev/mlre/internal/auth"
 	"github.com/mlre-dev/mlre/internal/config"
+	"github.com/mlre-dev/mlre/internal/gpu"
 	"github.com/mlre-dev/mlre/internal/httperr"
 	"github.com/mlre-dev/mlre/internal/slo"
 	"github.com/mlre-dev/mlre/internal/slostatus"
@@ -56,6 +57,9 @@ type Options struct {
 	// DataDir overrides storage.path when not empty.
 	DataDir string
 	Logger  *slog.Logger
+	// GPU replaces the GPU collector mlre would make from the config (the
+	// demo passes one over a simulated node). The App closes it on Stop.
+	GPU *gpu.Collector
 }
 
 // App is a running mlre server.
@@ -83,6 +87,8 @@ type App struct {
 	dispatcher *alerting.Dispatcher
 	// ruleLoader serves the generated SLO rules to the rule manager.
 	ruleLoader *ruleLoader
+	// collectors runs the in-process host and GPU collectors.
+	collectors *inproc
 	authn      *auth.Authenticator
 	srv        *http.Server
 	handler    http.Handler
@@ -248,6 +254,7 @@ func (a *App) build() error {
 	// Wake the remote-write WAL watchers on every commit, as Prometheus does;
 	// without this they poll the WAL only every 15s.
 	a.db.SetWriteNotified(a.remote)
+	a.collectors = newInproc(a, a.fanout)
 
 	sdMetrics, err := discovery.CreateAndRegisterSDMetrics(a.reg)
 	if err != nil {
@@ -337,6 +344,7 @@ func (a *App) build() error {
 		Auth:         a.authn,
 		Registerer:   a.reg,
 		Gatherer:     a.reg,
+		Sources:      a.collectors.gatherers,
 		MaxBodyBytes: func() int64 { return int64(a.Config().Server.MaxRequestBodySize) },
 		Ready:        a.ready.Load,
 		Reload:       a.Reload,
@@ -432,6 +440,7 @@ func (a *App) Start() error {
 	a.running.Store(true)
 	a.goRun("rule manager", func() error { a.rules.Run(); return nil })
 	a.goRun("alerting", func() error { a.dispatcher.Run(a.ctx); return nil })
+	a.collectors.start()
 	a.goRun("reloader", a.reloadLoop)
 	a.ready.Store(true)
 	a.logger.Info("mlre is ready", "listen", a.Addr(), "storage", a.cfg.Storage.Path, "config", a.cfg.File, "version", version.Get().Version)
@@ -473,6 +482,9 @@ func (a *App) Stop() error {
 		if a.scrape != nil {
 			a.scrape.Stop()
 		}
+		if a.collectors != nil {
+			a.collectors.stop()
+		}
 		if a.rules != nil {
 			if !a.running.Load() {
 				go a.rules.Run()
@@ -484,6 +496,11 @@ func (a *App) Stop() error {
 		}
 		a.cancel()
 		a.wg.Wait()
+		if a.collectors != nil {
+			a.collectors.close()
+		} else if a.opts.GPU != nil {
+			a.opts.GPU.Close()
+		}
 		if a.stateDB != nil {
 			if err := a.stateDB.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("closing state database: %w", err))

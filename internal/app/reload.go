@@ -134,6 +134,9 @@ func (a *App) apply(cfg *config.Config) error {
 		errs = append(errs, err)
 	}
 	a.authn.Update(cfg.Server.Auth)
+	if err := a.collectors.apply(cfg); err != nil {
+		errs = append(errs, err)
+	}
 	a.cfgMu.Lock()
 	a.cfg = cfg
 	a.cfgMu.Unlock()

@@ -24,6 +24,7 @@ import (
 	"github.com/alecthomas/units"
 	"github.com/mlre-dev/mlre/internal/alerting"
 	"github.com/mlre-dev/mlre/internal/health"
+	"github.com/mlre-dev/mlre/internal/probe"
 	"github.com/mlre-dev/mlre/internal/slo"
 	"github.com/prometheus/common/model"
 	promconfig "github.com/prometheus/prometheus/config"
@@ -56,6 +57,11 @@ type Config struct {
 	Notifications *alerting.Config
 	// HealthRules tunes the built-in health rules (nil: all on, defaults).
 	HealthRules *health.Config
+	// Collectors configures mlre's own host and GPU collectors.
+	Collectors CollectorsConfig
+	// Probes are the endpoint probes of `probes:` (blackbox_exporter's
+	// series), validated.
+	Probes []probe.Config
 	// GeneratedRules is the Prometheus rule file mlre generates: the SLOs'
 	// groups, then the built-in health rules.
 	GeneratedRules []byte
@@ -272,6 +278,9 @@ func (c *Config) applyDefaults(dir string) error {
 		tc.Retention.Time = model.Duration(DefaultRetention)
 	}
 	c.Storage.Retention = tc.Retention.Time
+	if err := c.Collectors.setDefaults(c.Prometheus.GlobalConfig.ScrapeInterval); err != nil {
+		return err
+	}
 	return c.validateAuth()
 }
 
@@ -338,7 +347,7 @@ func resolveTokenFiles(c *Config, dir string) {
 
 // mlreKeys are the keys mlre adds; everything else goes to Prometheus.
 var (
-	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true, "health_rules": true}
+	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true, "health_rules": true, "collectors": true, "probes": true}
 	mlreStorageKeys = map[string]bool{"path": true, "retention": true}
 )
 
@@ -460,6 +469,7 @@ func strictDecode(b []byte, cfg *Config) error {
 	}
 	cfg.Server = v.Elem().FieldByName("Server").Interface().(ServerConfig)
 	cfg.SLOFiles = v.Elem().FieldByName("SLOFiles").Interface().([]string)
+	cfg.Collectors = v.Elem().FieldByName("Collectors").Interface().(CollectorsConfig)
 	if n := v.Elem().FieldByName("Notifications").Interface().(yaml.Node); n.Kind != 0 && n.Tag != "!!null" {
 		text, err := yaml.Marshal(&n)
 		if err != nil {
@@ -481,6 +491,17 @@ func strictDecode(b []byte, cfg *Config) error {
 			return fmt.Errorf("health_rules: %w", err)
 		}
 		cfg.HealthRules = hc
+	}
+	if n := v.Elem().FieldByName("Probes").Interface().(yaml.Node); n.Kind != 0 && n.Tag != "!!null" {
+		text, err := yaml.Marshal(&n)
+		if err != nil {
+			return err
+		}
+		ps, err := probe.ParseConfigs(text)
+		if err != nil {
+			return err
+		}
+		cfg.Probes = ps
 	}
 	if st := v.Elem().FieldByName("Storage"); !st.IsNil() {
 		cfg.Storage = StorageConfig{
@@ -510,6 +531,9 @@ func buildFileTypes() reflect.Type {
 		// notifications is Alertmanager's format, parsed by Alertmanager's package.
 		{Name: "Notifications", Type: nodeT, Tag: `yaml:"notifications"`},
 		{Name: "HealthRules", Type: nodeT, Tag: `yaml:"health_rules"`},
+		{Name: "Collectors", Type: reflect.TypeFor[CollectorsConfig](), Tag: `yaml:"collectors"`},
+		// probes are decoded strictly by the probe package.
+		{Name: "Probes", Type: nodeT, Tag: `yaml:"probes"`},
 	}
 	top = append(top, nodeFields(reflect.TypeFor[promconfig.Config](), nodeT, map[string]bool{"storage": true, "server": true})...)
 	return reflect.StructOf(top)
@@ -560,7 +584,13 @@ func sectionName(goType string) string {
 		return "server.auth.tokens"
 	case strings.HasPrefix(goType, "struct { Path "):
 		return "storage"
+	case strings.HasSuffix(goType, "CollectorsConfig"):
+		return "collectors"
+	case strings.HasSuffix(goType, "HostCollectorConfig"):
+		return "collectors.host"
+	case strings.HasSuffix(goType, "GPUCollectorConfig"):
+		return "collectors.gpu"
 	default:
-		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications and health_rules)"
+		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications, health_rules, collectors and probes)"
 	}
 }

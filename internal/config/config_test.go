@@ -97,7 +97,10 @@ func TestLoadBad(t *testing.T) {
 
 // badCases maps each file in testdata/bad to the error it must give.
 var badCases = map[string]string{
-	"unknown_top.yml":               `testdata/bad/unknown_top.yml: invalid configuration: line 3: unknown key "scrape_config" in the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications and health_rules)`,
+	"collectors_unknown_key.yml":    `line 4: unknown key "libary_path" in collectors.gpu`,
+	"probe_timeout.yml":             `probes[0] (model-api): timeout`,
+	"collectors_interval.yml":       `collectors.interval: 10ms is too short`,
+	"unknown_top.yml":               `testdata/bad/unknown_top.yml: invalid configuration: line 3: unknown key "scrape_config" in the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications, health_rules, collectors and probes)`,
 	"unknown_server.yml":            `testdata/bad/unknown_server.yml: invalid configuration: line 3: unknown key "lisen" in server`,
 	"unknown_storage.yml":           `testdata/bad/unknown_storage.yml: invalid configuration: line 3: unknown key "retension" in storage`,
 	"unknown_prom.yml":              `testdata/bad/unknown_prom.yml: invalid configuration: yaml: unmarshal errors:` + "\n" + `  line 5: field scrape_intervl not found in type config.plain`,
@@ -180,4 +183,30 @@ func TestExampleConfigIsValid(t *testing.T) {
 	require.NoError(t, ValidateFiles(c))
 	require.GreaterOrEqual(t, len(c.SLOs), 4)
 	require.NotEmpty(t, c.GeneratedRules)
+}
+
+func TestCollectorsDefaults(t *testing.T) {
+	c, err := Parse([]byte("global: {scrape_interval: 30s}\n"), "")
+	require.NoError(t, err)
+	require.True(t, On(c.Collectors.Host.Enabled))
+	require.True(t, On(c.Collectors.GPU.Enabled))
+	require.Equal(t, model.Duration(30*time.Second), c.Collectors.Interval, "collectors follow global.scrape_interval")
+	require.Equal(t, "/proc", c.Collectors.Host.ProcPath)
+	require.NotEmpty(t, c.Collectors.Instance)
+
+	c, err = Parse([]byte("collectors: {interval: 5s, instance: gpu-7, gpu: {enabled: false}, host: {proc_path: /host/proc}}\n"), "")
+	require.NoError(t, err)
+	require.False(t, On(c.Collectors.GPU.Enabled))
+	require.Equal(t, "gpu-7", c.Collectors.Instance)
+	require.Equal(t, "/host/proc", c.Collectors.Host.ProcPath)
+	require.Equal(t, model.Duration(5*time.Second), c.Collectors.Interval)
+}
+
+func TestProbes(t *testing.T) {
+	c, err := Parse([]byte("probes:\n  - {name: model-api, type: http, target: 'http://127.0.0.1:8080/healthz', labels: {team: ml}}\n  - {name: dns, type: dns, target: 127.0.0.1, dns: {query_name: example.com}}\n"), "")
+	require.NoError(t, err)
+	require.Len(t, c.Probes, 2)
+	require.Equal(t, "model-api", c.Probes[0].Name)
+	require.Equal(t, model.Duration(15*time.Second), c.Probes[0].Interval, "default interval")
+	require.Equal(t, "ml", c.Probes[0].Labels["team"])
 }

@@ -79,6 +79,11 @@ type mlreServer struct {
 // log is printed if the test failed.
 func startMlre(t *testing.T, cfg string) *mlreServer {
 	t.Helper()
+	if !strings.Contains(cfg, "collectors:") {
+		// These tests compare what they wrote or scraped with what a
+		// query returns; mlre's own collectors would add series.
+		cfg += "\ncollectors: {host: {enabled: false}, gpu: {enabled: false}}\n"
+	}
 	cfgPath := filepath.Join(t.TempDir(), "mlre.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
 	logs := &syncBuffer{}
