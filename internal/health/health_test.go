@@ -121,3 +121,17 @@ func TestDocsCoverEveryRule(t *testing.T) {
 		require.Contains(t, string(doc), "`"+r.Name+"`", "docs/health-rules.md does not describe %s", r.Name)
 	}
 }
+
+func TestXIDRule(t *testing.T) {
+	for code, want := range map[int]string{13: "GPUXidRestartApplication", 31: "GPUXidRestartApplication", 48: "GPUXidResetGPU",
+		95: "GPUXidResetGPU", 140: "GPUXidResetGPU", 79: "GPUXidRestartNode", 74: "GPUXidNVLink", 61: "GPUXidContactSupport"} {
+		got, ok := XIDRule(code)
+		require.True(t, ok, code)
+		require.Equal(t, want, got, code)
+		r, ok := RuleByName(got)
+		require.True(t, ok)
+		require.NotEmpty(t, r.Action)
+	}
+	_, ok := XIDRule(63) // informational: no alert
+	require.False(t, ok)
+}

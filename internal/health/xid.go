@@ -2,6 +2,7 @@ package health
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -55,4 +56,34 @@ func xidRecent(codes []int) string {
 	return "(" + xidMatch(codes) +
 		" and (changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0 or (DCGM_FI_DEV_XID_ERRORS unless DCGM_FI_DEV_XID_ERRORS offset 10m)))" +
 		" or " + xidCounter(codes)
+}
+
+// XIDRule names the built-in alert that an XID code raises (its class in
+// NVIDIA's catalog); false for codes that raise none.
+func XIDRule(code int) (string, bool) {
+	for _, c := range []struct {
+		rule  string
+		codes []int
+	}{
+		{"GPUXidRestartApplication", xidRestartApp},
+		{"GPUXidResetGPU", xidResetGPU},
+		{"GPUXidRestartNode", xidRestartNode},
+		{"GPUXidNVLink", xidNVLink},
+		{"GPUXidContactSupport", xidContactSupport},
+	} {
+		if slices.Contains(c.codes, code) {
+			return c.rule, true
+		}
+	}
+	return "", false
+}
+
+// RuleByName returns the built-in rule with that alert name.
+func RuleByName(name string) (Rule, bool) {
+	for _, r := range Rules {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Rule{}, false
 }
