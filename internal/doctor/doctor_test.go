@@ -108,3 +108,22 @@ func TestExamineHost(t *testing.T) {
 		require.Equal(t, Critical, r.Findings[0].Severity, "the worst finding comes first")
 	})
 }
+
+// FuzzParseKernelLog: any kernel log parses without a panic, and every XID
+// found is one the driver's line format holds.
+func FuzzParseKernelLog(f *testing.F) {
+	b, err := os.ReadFile("testdata/kmsg.txt")
+	require.NoError(f, err)
+	f.Add(string(b), int64(7400))
+	f.Add("6,1,x,-;NVRM: Xid (PCI:0000:3b:00): 99999999999999999999, oops\n", int64(0))
+	f.Add("NVRM: Xid (PCI:): 79\n;;;", int64(-5))
+	f.Fuzz(func(t *testing.T, log string, up int64) {
+		xs, _ := ParseKernelLog(strings.NewReader(log), time.Duration(up)*time.Second)
+		for _, x := range xs {
+			require.GreaterOrEqual(t, x.Code, 0)
+			require.Contains(t, log, x.PCI)
+			_ = x.matches("00000000:3B:00.0")
+			_ = x.Ago()
+		}
+	})
+}
