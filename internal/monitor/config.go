@@ -1,0 +1,286 @@
+// Package monitor watches models in production: it takes predictions and
+// (later) their labels through the ingest API, keeps mergeable profiles per
+// model, version and time bucket, and writes drift, performance, estimated
+// performance, fairness and data-quality series (mlre_model_*) that SLOs
+// and alerts can use.
+package monitor
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mlre-dev/mlre/internal/drift"
+)
+
+// Feature types.
+const (
+	Numerical   = "numerical"
+	Categorical = "categorical"
+	Boolean     = "boolean"
+)
+
+// Prediction types.
+const (
+	Probability = "probability" // a binary classifier's P(positive class)
+	Class       = "class"       // a class label
+	Regression  = "regression"  // a number
+)
+
+// Config is one entry of `models:`.
+type Config struct {
+	Name string `yaml:"name"`
+	// Features lists the inputs; empty: inferred from the reference.
+	Features   []FeatureConfig  `yaml:"features"`
+	Prediction PredictionConfig `yaml:"prediction"`
+	// ProtectedAttributes are features (or extra fields of each prediction)
+	// whose groups fairness compares.
+	ProtectedAttributes []string        `yaml:"protected_attributes"`
+	Reference           ReferenceConfig `yaml:"reference"`
+	// Window is the span each evaluation covers (default 1h); Interval is
+	// how often the monitor evaluates and writes its series (default 1m).
+	Window   model.Duration `yaml:"window"`
+	Interval model.Duration `yaml:"interval"`
+	// JoinWindow is how long a prediction waits for its label, and how long
+	// a re-sent id is recognised (default 7d).
+	JoinWindow model.Duration `yaml:"join_window"`
+	// MaxPending caps the predictions held for label joins and duplicate
+	// detection (default 1,000,000); beyond it the oldest are dropped.
+	MaxPending int         `yaml:"max_pending"`
+	Drift      DriftConfig `yaml:"drift"`
+}
+
+// FeatureConfig is one input.
+type FeatureConfig struct {
+	Name string `yaml:"name"`
+	Type string `yaml:"type"`
+}
+
+// PredictionConfig says what the model outputs.
+type PredictionConfig struct {
+	Type string `yaml:"type"` // probability, class or regression
+	// PositiveClass names the positive class of a binary classifier
+	// (probability: the class the score is for); default "1".
+	PositiveClass string `yaml:"positive_class"`
+	// Threshold turns a probability into a decision (default 0.5).
+	Threshold *float64 `yaml:"threshold"`
+}
+
+// ReferenceConfig is the data drift is measured against.
+type ReferenceConfig struct {
+	// File is a CSV file with a header row (relative to the config file).
+	File string `yaml:"file"`
+	// PredictionColumn and LabelColumn name the reference's prediction and
+	// label columns (default "prediction" and "label" when present).
+	PredictionColumn string `yaml:"prediction_column"`
+	LabelColumn      string `yaml:"label_column"`
+}
+
+// DriftConfig tunes drift detection.
+type DriftConfig struct {
+	// Method and Threshold apply to every feature (default: Evidently's
+	// choice per feature).
+	Method    string   `yaml:"method"`
+	Threshold *float64 `yaml:"threshold"`
+	// DriftShare is the share of drifted features that makes the dataset
+	// drifted (default 0.5, Evidently's).
+	DriftShare float64 `yaml:"drift_share"`
+	// FDR controls the false discovery rate across p-value tests
+	// (Benjamini–Hochberg).
+	FDR bool `yaml:"fdr"`
+	// Features overrides the method and threshold per feature.
+	Features map[string]FeatureDrift `yaml:"features"`
+}
+
+// FeatureDrift overrides drift settings for one feature.
+type FeatureDrift struct {
+	Method    string   `yaml:"method"`
+	Threshold *float64 `yaml:"threshold"`
+}
+
+// Defaults.
+const (
+	DefaultWindow     = time.Hour
+	DefaultInterval   = time.Minute
+	DefaultJoinWindow = 7 * 24 * time.Hour
+	DefaultMaxPending = 1_000_000
+)
+
+var nameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_.-]*$`)
+
+// ConfigError names the model and field a problem is in.
+type ConfigError struct {
+	Index int
+	Name  string
+	Field string
+	Err   error
+}
+
+func (e *ConfigError) Error() string {
+	s := fmt.Sprintf("models[%d]", e.Index)
+	if e.Name != "" {
+		s += " (" + e.Name + ")"
+	}
+	if e.Field != "" {
+		s += ": " + e.Field
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ParseConfigs decodes the list under `models:` strictly, applies defaults
+// and validates it; dir resolves relative reference paths.
+func ParseConfigs(text []byte, dir string) ([]Config, error) {
+	var cs []Config
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cs); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("models: %w", rewriteYAML(err))
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for i := range cs {
+		c := &cs[i]
+		fail := func(field string, format string, a ...any) {
+			errs = append(errs, &ConfigError{Index: i, Name: c.Name, Field: field, Err: fmt.Errorf(format, a...)})
+		}
+		switch {
+		case c.Name == "":
+			fail("name", "is required")
+		case !nameRE.MatchString(c.Name):
+			fail("name", "%q: use letters, digits, _ . and - (it becomes the model label and a URL path segment)", c.Name)
+		case seen[c.Name]:
+			fail("name", "%q is used twice; model names must be unique", c.Name)
+		}
+		seen[c.Name] = true
+		fseen := map[string]bool{}
+		for j, f := range c.Features {
+			field := fmt.Sprintf("features[%d]", j)
+			switch {
+			case f.Name == "":
+				fail(field+".name", "is required")
+			case fseen[f.Name]:
+				fail(field+".name", "%q is listed twice", f.Name)
+			}
+			fseen[f.Name] = true
+			switch f.Type {
+			case Numerical, Categorical, Boolean:
+			case "":
+				fail(field+".type", "is required: numerical, categorical or boolean")
+			default:
+				fail(field+".type", "%q: use numerical, categorical or boolean", f.Type)
+			}
+		}
+		switch c.Prediction.Type {
+		case Probability, Class, Regression:
+		case "":
+			fail("prediction.type", "is required: probability, class or regression")
+		default:
+			fail("prediction.type", "%q: use probability, class or regression", c.Prediction.Type)
+		}
+		if c.Prediction.PositiveClass == "" {
+			c.Prediction.PositiveClass = "1"
+		}
+		if c.Prediction.Threshold == nil {
+			t := 0.5
+			c.Prediction.Threshold = &t
+		} else if t := *c.Prediction.Threshold; !(t > 0 && t < 1) {
+			fail("prediction.threshold", "%v: use a probability between 0 and 1", t)
+		}
+		if c.Reference.File == "" {
+			fail("reference.file", "is required: a CSV file of the data the model was trained or validated on")
+		} else if dir != "" && !filepath.IsAbs(c.Reference.File) {
+			c.Reference.File = filepath.Join(dir, c.Reference.File)
+		}
+		for _, a := range c.ProtectedAttributes {
+			if a == "" {
+				fail("protected_attributes", "an entry is empty")
+			}
+		}
+		setDur := func(d *model.Duration, def time.Duration, field string, min time.Duration) {
+			if *d == 0 {
+				*d = model.Duration(def)
+			}
+			if time.Duration(*d) < min {
+				fail(field, "%s is too short; use at least %s", *d, model.Duration(min))
+			}
+		}
+		setDur(&c.Window, DefaultWindow, "window", time.Minute)
+		setDur(&c.Interval, DefaultInterval, "interval", time.Second)
+		setDur(&c.JoinWindow, DefaultJoinWindow, "join_window", time.Minute)
+		if c.Interval > c.Window {
+			fail("interval", "%s is longer than the window (%s)", c.Interval, c.Window)
+		}
+		if c.MaxPending == 0 {
+			c.MaxPending = DefaultMaxPending
+		} else if c.MaxPending < 0 {
+			fail("max_pending", "%d: use a positive number", c.MaxPending)
+		}
+		if c.Drift.DriftShare == 0 {
+			c.Drift.DriftShare = 0.5
+		} else if !(c.Drift.DriftShare > 0 && c.Drift.DriftShare <= 1) {
+			fail("drift.drift_share", "%v: use a share in (0, 1]", c.Drift.DriftShare)
+		}
+		checkMethod := func(field, m string) {
+			if m != "" && !slices.Contains(drift.Methods(), m) {
+				fail(field, "unknown method %q; use one of %s", m, strings.Join(drift.Methods(), ", "))
+			}
+		}
+		checkMethod("drift.method", c.Drift.Method)
+		for name, fd := range c.Drift.Features {
+			checkMethod("drift.features."+name+".method", fd.Method)
+			if len(c.Features) > 0 && !fseen[name] {
+				fail("drift.features."+name, "is not one of the model's features")
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cs, nil
+}
+
+var yamlFieldRE = regexp.MustCompile(`field (\S+) not found in type monitor\.(\w+)`)
+
+func rewriteYAML(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		msgs[i] = yamlFieldRE.ReplaceAllStringFunc(m, func(s string) string {
+			sm := yamlFieldRE.FindStringSubmatch(s)
+			return fmt.Sprintf("unknown key %q in %s", sm[1], section(sm[2]))
+		})
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+func section(goType string) string {
+	switch goType {
+	case "Config":
+		return "a model"
+	case "FeatureConfig":
+		return "features"
+	case "PredictionConfig":
+		return "prediction"
+	case "ReferenceConfig":
+		return "reference"
+	case "DriftConfig":
+		return "drift"
+	case "FeatureDrift":
+		return "drift.features"
+	}
+	return goType
+}
