@@ -89,12 +89,14 @@ func (o *doctorOpts) run(ctx context.Context, out, errOut io.Writer) (int, error
 		return 0, usageErr("--sample %s: use 0 to 5m", o.sample)
 	}
 	cc := config.CollectorsConfig{}
+	th := doctor.DefaultThresholds()
 	if o.config != "" {
 		c, err := config.LoadFile(o.config)
 		if err != nil {
 			return 0, &exitError{code: exitUsage, err: err}
 		}
 		cc = c.Collectors
+		th = doctor.ThresholdsFor(c.HealthRules)
 	} else {
 		c, err := config.Parse(nil, "")
 		if err != nil {
@@ -112,7 +114,6 @@ func (o *doctorOpts) run(ctx context.Context, out, errOut io.Writer) (int, error
 	}
 	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rep := &doctor.Report{Hostname: cc.Instance, Time: time.Now()}
-	th := doctor.DefaultThresholds()
 
 	// Start the GPU side first: NVML events are counted while the host is
 	// sampled.

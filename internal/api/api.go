@@ -160,6 +160,9 @@ func ScopeFor(r *http.Request) (config.Scope, bool) {
 		return config.ScopeAdmin, true
 	case p == "/api/v1/write" || strings.HasPrefix(p, "/api/v1/otlp/"):
 		return config.ScopeWrite, true
+	case r.Method == http.MethodPost && strings.HasPrefix(p, "/api/v1/models/"):
+		// Model ingest: predictions, labels, KServe's payload logger.
+		return config.ScopeWrite, true
 	default:
 		return config.ScopeRead, true
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,7 @@ import (
 	"github.com/mlre-dev/mlre/internal/config"
 	"github.com/mlre-dev/mlre/internal/gpu"
 	"github.com/mlre-dev/mlre/internal/httperr"
+	"github.com/mlre-dev/mlre/internal/monitor"
 	"github.com/mlre-dev/mlre/internal/slo"
 	"github.com/mlre-dev/mlre/internal/slostatus"
 	"github.com/mlre-dev/mlre/internal/state"
@@ -89,10 +91,12 @@ type App struct {
 	ruleLoader *ruleLoader
 	// collectors runs the in-process host and GPU collectors.
 	collectors *inproc
-	authn      *auth.Authenticator
-	srv        *http.Server
-	handler    http.Handler
-	live       atomic.Pointer[http.Handler]
+	// monitor watches the models of models: (ingest API, mlre_model_*).
+	monitor *monitor.Monitor
+	authn   *auth.Authenticator
+	srv     *http.Server
+	handler http.Handler
+	live    atomic.Pointer[http.Handler]
 
 	// notifyDiscovery starts the Alertmanager discovery manager once some
 	// Alertmanager is configured: idle, its sender loop wakes every 100ms.
@@ -187,6 +191,11 @@ func New(opts Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.stateDB, err = state.Open(a.ctx, cfg.Storage.Path)
+	if err != nil {
+		return nil, err
+	}
+	a.monitor, err = monitor.Open(monitor.Options{Dir: filepath.Join(cfg.Storage.Path, "models"),
+		Logger: a.logger.With("component", "model monitor"), Registerer: a.reg})
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +341,7 @@ func (a *App) build() error {
 	)
 	a.handler = api.New(api.Options{
 		PromAPI: promAPI,
-		MlreAPIs: []api.Registrar{&slostatus.Service{
+		MlreAPIs: []api.Registrar{a.monitor, &slostatus.Service{
 			Query:  slostatus.QueryFunc(rules.EngineQueryFunc(a.engine, a.fanout)),
 			Alerts: a.rules.AlertingRules,
 			SLOs: func() ([]slo.SLO, time.Duration) {
@@ -441,6 +450,7 @@ func (a *App) Start() error {
 	a.goRun("rule manager", func() error { a.rules.Run(); return nil })
 	a.goRun("alerting", func() error { a.dispatcher.Run(a.ctx); return nil })
 	a.collectors.start()
+	a.goRun("model monitor", func() error { a.monitor.Run(a.ctx, 5*time.Minute); return nil })
 	a.goRun("reloader", a.reloadLoop)
 	a.ready.Store(true)
 	a.logger.Info("mlre is ready", "listen", a.Addr(), "storage", a.cfg.Storage.Path, "config", a.cfg.File, "version", version.Get().Version)
@@ -500,6 +510,11 @@ func (a *App) Stop() error {
 			a.collectors.close()
 		} else if a.opts.GPU != nil {
 			a.opts.GPU.Close()
+		}
+		if a.monitor != nil {
+			if err := a.monitor.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("closing the model monitor: %w", err))
+			}
 		}
 		if a.stateDB != nil {
 			if err := a.stateDB.Close(); err != nil {

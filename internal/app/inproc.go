@@ -24,6 +24,7 @@ const (
 	JobHost   = "mlre-node"
 	JobGPU    = "mlre-gpu"
 	JobProbes = "mlre-probes"
+	JobModels = "mlre-models"
 )
 
 // inproc runs mlre's own host and GPU collectors and stores their
@@ -46,6 +47,9 @@ type inproc struct {
 	probesReg *prometheus.Registry
 	hasProbes bool
 	probesRun sync.Once
+
+	modelsReg *prometheus.Registry
+	hasModels bool
 }
 
 func newInproc(a *App, app storage.Appendable) *inproc {
@@ -61,6 +65,8 @@ func newInproc(a *App, app storage.Appendable) *inproc {
 	}
 	c.probesReg = prometheus.NewRegistry()
 	c.probesReg.MustRegister(c.probes.Collector())
+	c.modelsReg = prometheus.NewRegistry()
+	c.modelsReg.MustRegister(a.monitor.Collector())
 	return c
 }
 
@@ -74,11 +80,11 @@ func (c *inproc) apply(cfg *config.Config) error {
 		return fmt.Errorf("applying probes: %w", err)
 	}
 	cc := cfg.Collectors
-	hasProbes := len(cfg.Probes) > 0
-	if c.applied != nil && reflect.DeepEqual(*c.applied, cc) && c.hasProbes == hasProbes {
+	hasProbes, hasModels := len(cfg.Probes) > 0, len(cfg.Models) > 0
+	if c.applied != nil && reflect.DeepEqual(*c.applied, cc) && c.hasProbes == hasProbes && c.hasModels == hasModels {
 		return nil
 	}
-	c.applied, c.hasProbes = &cc, hasProbes
+	c.applied, c.hasProbes, c.hasModels = &cc, hasProbes, hasModels
 	var srcs []collect.Source
 	byName := map[string]prometheus.Gatherer{}
 	if config.On(cc.Host.Enabled) {
@@ -123,6 +129,10 @@ func (c *inproc) apply(cfg *config.Config) error {
 		// Probe series carry their probe's job and target as instance.
 		srcs = append(srcs, collect.Source{Job: JobProbes, Instance: cc.Instance, Gatherer: c.probesReg})
 		byName["probes"] = c.probesReg
+	}
+	if hasModels {
+		srcs = append(srcs, collect.Source{Job: JobModels, Instance: cc.Instance, Gatherer: c.modelsReg})
+		byName["models"] = c.modelsReg
 	}
 	for i := range srcs {
 		srcs[i].Interval = time.Duration(cc.Interval)

@@ -74,6 +74,11 @@ func (a *App) apply(cfg *config.Config) error {
 	if err := config.ValidateFiles(cfg); err != nil {
 		return err
 	}
+	// The models' references are read first: a model that cannot load
+	// rejects the whole config before anything else changes.
+	if err := a.monitor.ApplyConfig(cfg.Models); err != nil {
+		return err
+	}
 	steps := []struct {
 		name string
 		f    func(*promconfig.Config) error

@@ -24,6 +24,7 @@ import (
 	"github.com/alecthomas/units"
 	"github.com/mlre-dev/mlre/internal/alerting"
 	"github.com/mlre-dev/mlre/internal/health"
+	"github.com/mlre-dev/mlre/internal/monitor"
 	"github.com/mlre-dev/mlre/internal/probe"
 	"github.com/mlre-dev/mlre/internal/slo"
 	"github.com/prometheus/common/model"
@@ -62,6 +63,9 @@ type Config struct {
 	// Probes are the endpoint probes of `probes:` (blackbox_exporter's
 	// series), validated.
 	Probes []probe.Config
+	// Models are the monitored models of `models:`, validated (their
+	// references are read when the monitor applies the config).
+	Models []monitor.Config
 	// GeneratedRules is the Prometheus rule file mlre generates: the SLOs'
 	// groups, then the built-in health rules.
 	GeneratedRules []byte
@@ -211,7 +215,7 @@ func LoadFile(path string) (*Config, error) {
 // Parse parses mlre.yaml from b. Relative paths in it are resolved against
 // dir (when dir is not empty).
 func Parse(b []byte, dir string) (*Config, error) {
-	cfg, promText, err := parseMlre(b)
+	cfg, promText, err := parseMlre(b, dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -347,7 +351,7 @@ func resolveTokenFiles(c *Config, dir string) {
 
 // mlreKeys are the keys mlre adds; everything else goes to Prometheus.
 var (
-	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true, "health_rules": true, "collectors": true, "probes": true}
+	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true, "health_rules": true, "collectors": true, "probes": true, "models": true}
 	mlreStorageKeys = map[string]bool{"path": true, "retention": true}
 )
 
@@ -355,9 +359,9 @@ var (
 // with them removed, for Prometheus's parser. Removed lines are blanked rather
 // than deleted, so line numbers in Prometheus's errors still point into the
 // user's file.
-func parseMlre(b []byte) (*Config, string, error) {
+func parseMlre(b []byte, dir string) (*Config, string, error) {
 	cfg := &Config{}
-	if err := strictDecode(b, cfg); err != nil {
+	if err := strictDecode(b, cfg, dir); err != nil {
 		return nil, "", err
 	}
 	var doc yaml.Node
@@ -454,7 +458,7 @@ func reencodeWithout(root *yaml.Node) (string, error) {
 // every Prometheus section as an opaque node, with unknown fields rejected.
 // The struct is made by reflection from Prometheus's Config, so a key that
 // Prometheus knows is always accepted here.
-func strictDecode(b []byte, cfg *Config) error {
+func strictDecode(b []byte, cfg *Config, dir string) error {
 	v := reflect.New(fileType)
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -501,7 +505,19 @@ func strictDecode(b []byte, cfg *Config) error {
 		if err != nil {
 			return err
 		}
+		probe.SetDirectory(ps, dir)
 		cfg.Probes = ps
+	}
+	if n := v.Elem().FieldByName("Models").Interface().(yaml.Node); n.Kind != 0 && n.Tag != "!!null" {
+		text, err := yaml.Marshal(&n)
+		if err != nil {
+			return err
+		}
+		ms, err := monitor.ParseConfigs(text, dir)
+		if err != nil {
+			return err
+		}
+		cfg.Models = ms
 	}
 	if st := v.Elem().FieldByName("Storage"); !st.IsNil() {
 		cfg.Storage = StorageConfig{
@@ -534,6 +550,8 @@ func buildFileTypes() reflect.Type {
 		{Name: "Collectors", Type: reflect.TypeFor[CollectorsConfig](), Tag: `yaml:"collectors"`},
 		// probes are decoded strictly by the probe package.
 		{Name: "Probes", Type: nodeT, Tag: `yaml:"probes"`},
+		// models are decoded strictly by the monitor package.
+		{Name: "Models", Type: nodeT, Tag: `yaml:"models"`},
 	}
 	top = append(top, nodeFields(reflect.TypeFor[promconfig.Config](), nodeT, map[string]bool{"storage": true, "server": true})...)
 	return reflect.StructOf(top)
@@ -591,6 +609,6 @@ func sectionName(goType string) string {
 	case strings.HasSuffix(goType, "GPUCollectorConfig"):
 		return "collectors.gpu"
 	default:
-		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications, health_rules, collectors and probes)"
+		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications, health_rules, collectors, probes and models)"
 	}
 }

@@ -243,3 +243,22 @@ func (r *Report) Finish() {
 		r.GPUs = []GPUReport{}
 	}
 }
+
+// ThresholdsFor applies the config's health_rules: overrides to the
+// defaults, so doctor judges as the alerts do.
+func ThresholdsFor(hc *health.Config) Thresholds {
+	t := DefaultThresholds()
+	if hc == nil {
+		return t
+	}
+	for name, dst := range map[string]*float64{
+		"GPUFramebufferNearlyFull": &t.FBUsedPercent, "GPUIdle": &t.IdleUtilPercent,
+		"HostMemoryLow": &t.MemAvailPercent, "HostDiskAlmostFull": &t.FSFreePercent,
+		"HostMemoryPressure": &t.PSIMemoryShare, "HostNetworkErrors": &t.NetErrorShare,
+	} {
+		if o, ok := hc.Rules[name]; ok && o.Threshold != nil {
+			*dst = *o.Threshold
+		}
+	}
+	return t
+}

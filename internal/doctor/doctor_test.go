@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mlre-dev/mlre/internal/health"
 )
 
 func TestParseKernelLog(t *testing.T) {
@@ -18,7 +20,7 @@ func TestParseKernelLog(t *testing.T) {
 	xs, err := ParseKernelLog(f, 7400*time.Second)
 	require.NoError(t, err)
 	require.Len(t, xs, 3)
-	require.Equal(t, KernelXID{PCI: "0000:38:00", Code: 48, Age: 200 * time.Second,
+	require.Equal(t, KernelXID{PCI: "0000:38:00", Code: 48, Age: 200 * time.Second, AgeSeconds: 200,
 		Message: "pid=1234, name=python3, An uncorrectable double bit error (DBE) has been detected on GPU in the framebuffer at partition 6, subpartition 0."}, xs[0])
 	require.Equal(t, 13, xs[1].Code)
 	require.True(t, xs[0].matches("00000000:38:00.0"))
@@ -126,4 +128,13 @@ func FuzzParseKernelLog(f *testing.F) {
 			_ = x.Ago()
 		}
 	})
+}
+
+func TestThresholdsFor(t *testing.T) {
+	ten, two := 10.0, 2.0
+	th := ThresholdsFor(&health.Config{Rules: map[string]health.Override{"HostDiskAlmostFull": {Threshold: &ten}, "GPUIdle": {Threshold: &two}}})
+	require.Equal(t, 10.0, th.FSFreePercent)
+	require.Equal(t, 2.0, th.IdleUtilPercent)
+	require.Equal(t, DefaultThresholds().MemAvailPercent, th.MemAvailPercent)
+	require.Equal(t, DefaultThresholds(), ThresholdsFor(nil))
 }

@@ -126,7 +126,7 @@ func ExamineHost(before, after []*dto.MetricFamily, dt time.Duration, t Threshol
 			add(finding(Warning, "HostMemoryLow", fmt.Sprintf("only %.1f%% of memory available", pct)))
 		}
 	}
-	if wa, ok := a.one("node_pressure_memory_waiting_seconds_total"); ok && dt > 0 {
+	if wa, ok := a.one("node_pressure_memory_waiting_seconds_total"); ok && dt >= 100*time.Millisecond {
 		wb, _ := b.one("node_pressure_memory_waiting_seconds_total")
 		r.PSIMemoryShare = (wa - wb) / dt.Seconds()
 		if r.PSIMemoryShare > t.PSIMemoryShare {

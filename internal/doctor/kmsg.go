@@ -16,7 +16,9 @@ type KernelXID struct {
 	PCI     string        `json:"pci"` // as the driver writes it, e.g. "0000:3b:00"
 	Code    int           `json:"xid"`
 	Message string        `json:"message"`
-	Age     time.Duration `json:"age_seconds"` // before the log was read; 0: unknown
+	Age     time.Duration `json:"-"` // before the log was read; 0: unknown
+	// AgeSeconds is Age in seconds, for JSON (0: unknown).
+	AgeSeconds float64 `json:"age_seconds"`
 }
 
 // Ago says how long ago the XID happened, for the report.
@@ -65,6 +67,7 @@ func ParseKernelLog(r io.Reader, uptime time.Duration) ([]KernelXID, error) {
 			if f := strings.Split(head, ","); len(f) >= 3 {
 				if us, err := strconv.ParseInt(f[2], 10, 64); err == nil {
 					x.Age = uptime - time.Duration(us)*time.Microsecond
+					x.AgeSeconds = x.Age.Seconds()
 				}
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -556,4 +557,32 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// SetDirectory makes the probes' relative file paths (bearer_token_file,
+// tls_config's ca_file, cert_file and key_file) relative to dir, the
+// config file's directory, as the rest of mlre.yaml's paths are.
+func SetDirectory(cfgs []Config, dir string) {
+	if dir == "" {
+		return
+	}
+	join := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	tls := func(t *TLSConfig) { join(&t.CAFile); join(&t.CertFile); join(&t.KeyFile) }
+	for i := range cfgs {
+		c := &cfgs[i]
+		if c.HTTP != nil {
+			join(&c.HTTP.BearerTokenFile)
+			tls(&c.HTTP.TLSConfig)
+		}
+		if c.TCP != nil {
+			tls(&c.TCP.TLSConfig)
+		}
+		if c.GRPC != nil {
+			tls(&c.GRPC.TLSConfig)
+		}
+	}
 }

@@ -1,0 +1,184 @@
+package monitor
+
+import (
+	"math"
+	"time"
+
+	"github.com/mlre-dev/mlre/internal/modelmetrics"
+	"github.com/mlre-dev/mlre/internal/profile"
+)
+
+func (m *Model) newBucket() *bucket {
+	n := len(m.schema.Features)
+	b := &bucket{
+		Prof:  profile.New(m.pfeat, m.edges),
+		Types: make([]float64, n), OOR: make([]float64, n), New: make([]float64, n),
+		Unknown: map[string]float64{},
+		FairSel: map[string]*modelmetrics.Fairness{}, FairLab: map[string]*modelmetrics.Fairness{},
+	}
+	switch m.cfg.Prediction.Type {
+	case Regression:
+		b.Reg = &modelmetrics.Regression{}
+	default:
+		b.Class = &modelmetrics.Classification{}
+	}
+	if m.cfg.Prediction.Type == Probability {
+		b.CBPE = &modelmetrics.CBPE{}
+	}
+	for _, a := range m.schema.Attributes {
+		b.FairSel[a] = &modelmetrics.Fairness{}
+		b.FairLab[a] = &modelmetrics.Fairness{}
+	}
+	return b
+}
+
+func (m *Model) bucketAt(version string, t int64) *bucket {
+	size := m.bucket.Milliseconds()
+	start := t - ((t%size)+size)%size
+	k := bucketKey{Version: version, Start: start}
+	b := m.st.Buckets[k]
+	if b == nil {
+		b = m.newBucket()
+		m.st.Buckets[k] = b
+	}
+	return b
+}
+
+// ApplyResult says what a batch did.
+type ApplyResult struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+	Matched    int `json:"matched,omitempty"`
+	Unmatched  int `json:"unmatched,omitempty"`
+}
+
+// applyPredictions adds validated rows; ids already held are duplicates
+// and count nothing.
+func (m *Model) applyPredictions(rows []Row) ApplyResult {
+	var res ApplyResult
+	pos := m.cfg.Prediction.PositiveClass
+	for i := range rows {
+		r := &rows[i]
+		if m.pending.has(r.ID) {
+			res.Duplicates++
+			m.st.Duplicates++
+			continue
+		}
+		res.Accepted++
+		b := m.bucketAt(r.Version, r.T)
+		for k, f := range m.schema.Features {
+			v := r.Values[k]
+			if r.TypeErrors[k] {
+				b.Types[k]++
+			}
+			switch f.Type {
+			case Numerical:
+				x, ok := v.(float64)
+				if !ok {
+					b.Prof.ObserveMissing(f.Name)
+					continue
+				}
+				b.Prof.ObserveNumber(f.Name, x)
+				if lo, ok := m.lo[f.Name]; ok && (x < lo || x > m.hi[f.Name]) {
+					b.OOR[k]++
+				}
+			default:
+				s, ok := v.(string)
+				if !ok {
+					b.Prof.ObserveMissing(f.Name)
+					continue
+				}
+				b.Prof.ObserveString(f.Name, s)
+				if lv := m.levels[f.Name]; lv != nil && !lv[s] {
+					b.New[k]++
+				}
+			}
+		}
+		for _, u := range r.Unknown {
+			if _, ok := b.Unknown[u]; ok || len(b.Unknown) < maxUnknownFields {
+				b.Unknown[u]++
+			}
+		}
+		if m.cfg.Prediction.Type == Class {
+			b.Prof.ObserveString(PredictionFeature, r.PredClass)
+		} else {
+			b.Prof.ObserveNumber(PredictionFeature, r.Pred)
+		}
+		b.Prof.EndRow()
+		b.N++
+		m.st.Predictions[r.Version]++
+		if b.CBPE != nil {
+			b.CBPE.Add(r.Pred, *m.cfg.Prediction.Threshold, m.calib)
+		}
+		predPos := r.PredClass == pos
+		for j, a := range m.schema.Attributes {
+			b.FairSel[a].Add(groupName(r.Attrs[j]), predPos, nil)
+		}
+		rec := pendingRec{ID: r.ID, T: r.T, Version: r.Version, PredClass: r.PredClass, Pred: r.Pred, Attrs: r.Attrs}
+		if r.Label != nil {
+			rec.Joined = true
+			m.join(b, &rec, *r.Label, 0)
+		}
+		if d := m.pending.add(rec); d > 0 {
+			m.st.Dropped += float64(d)
+		}
+	}
+	return res
+}
+
+// applyLabels joins labels to held predictions; they count in the bucket
+// of their arrival (now), so performance over a window is that of the
+// predictions labelled in it.
+func (m *Model) applyLabels(rows []LabelRow, now time.Time) ApplyResult {
+	var res ApplyResult
+	for _, l := range rows {
+		rec, ok := m.pending.get(l.ID)
+		switch {
+		case !ok:
+			res.Unmatched++
+			m.st.Unmatched++
+		case rec.Joined:
+			res.Duplicates++
+			m.st.Duplicates++
+		default:
+			res.Matched++
+			rec.Joined = true
+			delay := math.Max(0, float64(now.UnixMilli()-rec.T)/1000)
+			m.join(m.bucketAt(rec.Version, now.UnixMilli()), rec, l.Label, delay)
+		}
+	}
+	res.Accepted = res.Matched
+	return res
+}
+
+func (m *Model) join(b *bucket, rec *pendingRec, l Label, delay float64) {
+	pos := m.cfg.Prediction.PositiveClass
+	switch m.cfg.Prediction.Type {
+	case Regression:
+		b.Reg.Add(l.Value, rec.Pred)
+	case Probability:
+		b.Class.Add(l.Class, rec.PredClass, rec.Pred, pos)
+	default:
+		b.Class.Add(l.Class, rec.PredClass, math.NaN(), pos)
+	}
+	if m.cfg.Prediction.Type != Regression {
+		labelPos := l.Class == pos
+		for j, a := range m.schema.Attributes {
+			g := ""
+			if j < len(rec.Attrs) {
+				g = rec.Attrs[j]
+			}
+			b.FairLab[a].Add(groupName(g), rec.PredClass == pos, &labelPos)
+		}
+	}
+	b.DelaySum += delay
+	b.DelayCount++
+	m.st.Labels[rec.Version]++
+}
+
+func groupName(g string) string {
+	if g == "" {
+		return "(missing)"
+	}
+	return g
+}

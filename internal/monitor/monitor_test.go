@@ -1,0 +1,256 @@
+package monitor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/require"
+)
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// writeReference writes a fraud model's reference: amount ~ N(100, 20),
+// age ~ N(40, 10), country in DE/FR/US, gender (protected), the score and
+// a label drawn from it.
+func writeReference(t *testing.T, dir string, n int) string {
+	t.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	var b strings.Builder
+	b.WriteString("amount,age,country,gender,prediction,label\n")
+	for i := 0; i < n; i++ {
+		amount := 100 + 20*r.NormFloat64()
+		age := 40 + 10*r.NormFloat64()
+		country := []string{"DE", "FR", "US"}[r.IntN(3)]
+		gender := []string{"f", "m"}[r.IntN(2)]
+		p := sigmoid((amount - 100) / 20)
+		label := 0
+		if r.Float64() < p {
+			label = 1
+		}
+		fmt.Fprintf(&b, "%.4f,%.2f,%s,%s,%.6f,%d\n", amount, age, country, gender, p, label)
+	}
+	path := filepath.Join(dir, "ref.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return path
+}
+
+func fraudConfig(t *testing.T, ref string) Config {
+	t.Helper()
+	cs, err := ParseConfigs([]byte(fmt.Sprintf(`
+- name: fraud
+  features:
+    - {name: amount, type: numerical}
+    - {name: age, type: numerical}
+    - {name: country, type: categorical}
+  prediction: {type: probability}
+  protected_attributes: [gender]
+  reference: {file: %q}
+  window: 1h
+  interval: 1m
+`, ref)), "")
+	require.NoError(t, err)
+	return cs[0]
+}
+
+// batch builds n predictions from id start; shift moves amount by that many
+// reference standard deviations.
+func batch(r *rand.Rand, start, n int, shift float64, at time.Time, withLabel bool) []byte {
+	var b bytes.Buffer
+	for i := start; i < start+n; i++ {
+		amount := 100 + 20*r.NormFloat64() + shift*20
+		p := sigmoid((amount - 100 - shift*20) / 20)
+		row := map[string]any{"id": fmt.Sprintf("p%d", i), "timestamp": at.Format(time.RFC3339Nano), "version": "v1",
+			"features": map[string]any{"amount": amount, "age": 40 + 10*r.NormFloat64(),
+				"country": []string{"DE", "FR", "US"}[r.IntN(3)], "gender": []string{"f", "m"}[r.IntN(2)]},
+			"prediction": p}
+		if withLabel {
+			row["label"] = map[bool]int{true: 1, false: 0}[r.Float64() < p]
+		}
+		j, _ := json.Marshal(row)
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func gatherModel(t *testing.T, m *Monitor) map[string][]*dto.Metric {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(m.Collector()))
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	out := map[string][]*dto.Metric{}
+	for _, mf := range mfs {
+		out[mf.GetName()] = mf.GetMetric()
+	}
+	return out
+}
+
+func metricValue(ms []*dto.Metric, want map[string]string) (float64, bool) {
+next:
+	for _, m := range ms {
+		got := map[string]string{}
+		for _, l := range m.GetLabel() {
+			got[l.GetName()] = l.GetValue()
+		}
+		for k, v := range want {
+			if got[k] != v {
+				continue next
+			}
+		}
+		if m.Counter != nil {
+			return m.GetCounter().GetValue(), true
+		}
+		return m.GetGauge().GetValue(), true
+	}
+	return 0, false
+}
+
+func openMonitor(t *testing.T, dir string, clock *fakeClock, cfg Config) *Monitor {
+	t.Helper()
+	m, err := Open(Options{Dir: dir, Now: clock.Now})
+	require.NoError(t, err)
+	require.NoError(t, m.ApplyConfig([]Config{cfg}))
+	return m
+}
+
+// TestShiftedFeatureDriftsAlone streams predictions with amount shifted by
+// three standard deviations and checks that exactly amount drifts, then
+// joins labels, survives a restart, and recognises re-sent ids.
+func TestShiftedFeatureDriftsAlone(t *testing.T) {
+	dir := t.TempDir()
+	cfg := fraudConfig(t, writeReference(t, dir, 3000))
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	m := openMonitor(t, filepath.Join(dir, "state"), clock, cfg)
+	r := rand.New(rand.NewPCG(3, 4))
+
+	res, err := m.IngestPredictions("fraud", bytes.NewReader(batch(r, 0, 2000, 3, clock.Now(), false)))
+	require.NoError(t, err)
+	require.Equal(t, ApplyResult{Accepted: 2000}, res)
+	clock.Add(30 * time.Second)
+	m.Evaluate()
+	got := gatherModel(t, m)
+	for feature, want := range map[string]float64{"amount": 1, "age": 0, "country": 0} {
+		v, ok := metricValue(got["mlre_model_feature_drifted"], map[string]string{"model": "fraud", "version": "v1", "feature": feature})
+		require.True(t, ok, feature)
+		require.Equal(t, want, v, feature)
+	}
+	v, _ := metricValue(got["mlre_model_feature_drift_score"], map[string]string{"feature": "amount", "method": "wasserstein"})
+	require.InDelta(t, 3, v, 0.3, "normed Wasserstein of a 3σ shift")
+	v, _ = metricValue(got["mlre_model_drifted_features_ratio"], nil)
+	require.InDelta(t, 1.0/3, v, 1e-9)
+	v, _ = metricValue(got["mlre_model_predictions_total"], map[string]string{"version": "v1"})
+	require.Equal(t, 2000.0, v)
+	_, ok := metricValue(got["mlre_model_estimated_performance"], map[string]string{"metric": "accuracy"})
+	require.True(t, ok, "CBPE estimates accuracy before any label")
+	_, ok = metricValue(got["mlre_model_performance"], nil)
+	require.False(t, ok, "no performance without labels")
+	v, ok = metricValue(got["mlre_model_fairness"], map[string]string{"attribute": "gender", "metric": "demographic_parity_ratio"})
+	require.True(t, ok)
+	require.Greater(t, v, 0.8)
+
+	// Re-sending the batch counts nothing twice.
+	res, err = m.IngestPredictions("fraud", bytes.NewReader(batch(rand.New(rand.NewPCG(3, 4)), 0, 2000, 3, clock.Now().Add(-30*time.Second), false)))
+	require.NoError(t, err)
+	require.Equal(t, ApplyResult{Duplicates: 2000}, res)
+
+	// Labels for the first half arrive ten minutes later.
+	clock.Add(10 * time.Minute)
+	var lb bytes.Buffer
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&lb, `{"id": "p%d", "label": %d}`+"\n", i, i%2)
+	}
+	fmt.Fprintf(&lb, `{"id": "nope", "label": 1}`+"\n")
+	res, err = m.IngestLabels("fraud", bytes.NewReader(lb.Bytes()))
+	require.NoError(t, err)
+	require.Equal(t, 1000, res.Matched)
+	require.Equal(t, 1, res.Unmatched)
+	m.Evaluate()
+	got = gatherModel(t, m)
+	acc, ok := metricValue(got["mlre_model_performance"], map[string]string{"metric": "accuracy"})
+	require.True(t, ok)
+	require.True(t, acc > 0 && acc < 1)
+	delay, _ := metricValue(got["mlre_model_label_delay_seconds"], nil)
+	require.InDelta(t, 630, delay, 1e-6, "labels came 10m30s after their predictions")
+
+	// A restart (checkpoint at Close) keeps everything; the other half's
+	// labels still join.
+	require.NoError(t, m.Close())
+	m2 := openMonitor(t, filepath.Join(dir, "state"), clock, cfg)
+	defer m2.Close()
+	m2.Evaluate()
+	got2 := gatherModel(t, m2)
+	v, _ = metricValue(got2["mlre_model_predictions_total"], map[string]string{"version": "v1"})
+	require.Equal(t, 2000.0, v)
+	acc2, _ := metricValue(got2["mlre_model_performance"], map[string]string{"metric": "accuracy"})
+	require.Equal(t, acc, acc2)
+	v, _ = metricValue(got2["mlre_model_feature_drifted"], map[string]string{"feature": "amount"})
+	require.Equal(t, 1.0, v)
+	res, err = m2.IngestLabels("fraud", strings.NewReader(`{"id": "p1500", "label": 1}`))
+	require.NoError(t, err)
+	require.Equal(t, 1, res.Matched)
+}
+
+// TestReplayWithoutCheckpoint: batches acknowledged after the last
+// checkpoint come back from the write-ahead log after a crash.
+func TestReplayWithoutCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	cfg := fraudConfig(t, writeReference(t, dir, 500))
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	m := openMonitor(t, filepath.Join(dir, "state"), clock, cfg)
+	r := rand.New(rand.NewPCG(5, 6))
+	_, err := m.IngestPredictions("fraud", bytes.NewReader(batch(r, 0, 300, 0, clock.Now(), true)))
+	require.NoError(t, err)
+	require.NoError(t, m.Checkpoint())
+	_, err = m.IngestPredictions("fraud", bytes.NewReader(batch(r, 300, 200, 0, clock.Now(), true)))
+	require.NoError(t, err)
+	// Crash: no checkpoint, the log just stops.
+	require.NoError(t, m.wal.Close())
+
+	m2 := openMonitor(t, filepath.Join(dir, "state"), clock, cfg)
+	defer m2.Close()
+	m2.Evaluate()
+	got := gatherModel(t, m2)
+	v, _ := metricValue(got["mlre_model_predictions_total"], map[string]string{"version": "v1"})
+	require.Equal(t, 500.0, v, "300 from the checkpoint and 200 from the log")
+	v, _ = metricValue(got["mlre_model_labels_total"], map[string]string{"version": "v1"})
+	require.Equal(t, 500.0, v)
+	res, err := m2.IngestPredictions("fraud", bytes.NewReader(batch(rand.New(rand.NewPCG(5, 6)), 0, 10, 0, clock.Now(), false)))
+	require.NoError(t, err)
+	require.Equal(t, 10, res.Duplicates, "ids from before the crash are still recognised")
+}
+
+func TestUnknownModelAndBadReference(t *testing.T) {
+	dir := t.TempDir()
+	clock := &fakeClock{t: time.Now()}
+	m, err := Open(Options{Dir: dir, Now: clock.Now})
+	require.NoError(t, err)
+	defer m.Close()
+	_, err = m.IngestPredictions("nope", strings.NewReader(`{}`))
+	require.ErrorIs(t, err, ErrUnknownModel)
+	cfg := fraudConfig(t, filepath.Join(dir, "missing.csv"))
+	require.ErrorContains(t, m.ApplyConfig([]Config{cfg}), "model fraud: reading reference")
+	ref := writeReference(t, dir, 100)
+	cfg = fraudConfig(t, ref)
+	cfg.Features = append(cfg.Features, FeatureConfig{Name: "income", Type: Numerical})
+	require.ErrorContains(t, m.ApplyConfig([]Config{cfg}), `feature "income" is not a column of the reference`)
+}
