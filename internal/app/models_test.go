@@ -124,11 +124,26 @@ models:
 	require.True(t, models[0].Versions[0].DatasetDrift)
 	require.ElementsMatch(t, []string{"amount", "plan"}, models[0].Versions[0].DriftedFeatures)
 
+	// KServe's payload logger: the request and response CloudEvents join.
+	for _, ev := range []struct{ typ, body string }{
+		{"org.kubeflow.serving.inference.request", `{"instances": [{"amount": 51, "age": 40, "tenure": 20, "plan": "pro", "region": "eu"}]}`},
+		{"org.kubeflow.serving.inference.response", `{"predictions": [0.3]}`},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+a.Addr()+"/api/v1/models/churn/kserve", strings.NewReader(ev.body))
+		req.Header.Set("Ce-Id", "kserve-1")
+		req.Header.Set("Ce-Type", ev.typ)
+		req.Header.Set("Ce-Specversion", "1.0")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+
 	// Restart: the counters continue.
 	require.NoError(t, a.Stop())
 	b := startAppFile(t, cfgPath, data)
 	eventually(t, 15*time.Second, func() bool {
-		res := queryVector(t, b.Addr(), "", `mlre_model_predictions_total{model="churn"}`, time.Now())
-		return len(res) == 1 && res[0].Value[1] == "3000"
+		res := queryVector(t, b.Addr(), "", `sum(mlre_model_predictions_total{model="churn"})`, time.Now())
+		return len(res) == 1 && res[0].Value[1] == "3001"
 	}, "the prediction count after a restart")
 }

@@ -17,6 +17,11 @@ import (
 func (m *Monitor) Register(r *route.Router) {
 	r.Post("/models/:model/predictions", m.handleIngest(m.IngestPredictions))
 	r.Post("/models/:model/labels", m.handleIngest(m.IngestLabels))
+	r.Post("/models/:model/kserve", func(w http.ResponseWriter, req *http.Request) {
+		m.handleIngest(func(name string, body io.Reader) (ApplyResult, error) {
+			return m.IngestKServe(name, req.Header, body)
+		})(w, req)
+	})
 	r.Get("/models", m.handleList)
 	r.Get("/models/:model", m.handleModel)
 }

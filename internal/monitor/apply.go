@@ -182,3 +182,79 @@ func groupName(g string) string {
 	}
 	return g
 }
+
+// applyRecord applies one logged batch.
+func (m *Model) applyRecord(rec *walRecord) ApplyResult {
+	switch {
+	case rec.Labels != nil:
+		return m.applyLabels(rec.Labels, time.UnixMilli(rec.Now))
+	case rec.Half != nil:
+		res, err := m.joinHalf(rec.Half, rec.Now, true)
+		if err != nil { // checked before logging; a replay of it drops it
+			return ApplyResult{}
+		}
+		return res
+	default:
+		return m.applyPredictions(rec.Rows)
+	}
+}
+
+// joinHalf pairs a KServe half with its other half. With apply set it
+// stores the half or applies the joined predictions; without, it only
+// checks that a completing half makes valid rows.
+func (m *Model) joinHalf(ev *KServeEvent, now int64, apply bool) (ApplyResult, error) {
+	if m.st.Halves == nil {
+		m.st.Halves = map[string]*half{}
+	}
+	other := m.st.Halves[ev.ID]
+	if other == nil || other.Type == ev.Type {
+		if apply {
+			m.expireHalves(now)
+			m.st.Halves[ev.ID] = &half{Type: ev.Type, Body: ev.Body, At: now, Version: ev.Version, Time: ev.Time}
+		}
+		return ApplyResult{}, nil
+	}
+	req, resp := ev, &KServeEvent{ID: ev.ID, Type: other.Type, Body: other.Body, Version: other.Version, Time: other.Time}
+	if ev.Type == ceResponse {
+		req, resp = resp, req
+	}
+	t := req.Time
+	if t.IsZero() {
+		t = time.UnixMilli(now)
+		if ev.Type == ceResponse {
+			t = time.UnixMilli(other.At)
+		}
+	}
+	version := req.Version
+	if version == "" {
+		version = resp.Version
+	}
+	rows, err := m.schema.kserveRows(ev.ID, req.Body, resp.Body, t, version)
+	if err != nil || !apply {
+		return ApplyResult{}, err
+	}
+	delete(m.st.Halves, ev.ID)
+	return m.applyPredictions(rows), nil
+}
+
+// expireHalves drops halves whose other half never came, oldest first at
+// the cap.
+func (m *Model) expireHalves(now int64) {
+	for id, h := range m.st.Halves {
+		if now-h.At > halfTTL.Milliseconds() {
+			delete(m.st.Halves, id)
+			m.st.UnjoinedHalves++
+		}
+	}
+	for len(m.st.Halves) >= maxHalves {
+		var oldest string
+		var at int64 = 1<<63 - 1
+		for id, h := range m.st.Halves {
+			if h.At < at {
+				oldest, at = id, h.At
+			}
+		}
+		delete(m.st.Halves, oldest)
+		m.st.UnjoinedHalves++
+	}
+}

@@ -46,6 +46,9 @@ type modelState struct {
 	Unmatched   float64
 	Duplicates  float64
 	Dropped     float64 // pending predictions dropped at max_pending
+	// Halves are KServe request or response events waiting for the other.
+	Halves         map[string]*half
+	UnjoinedHalves float64
 }
 
 type bucketKey struct {

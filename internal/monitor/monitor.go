@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,6 +75,7 @@ type walRecord struct {
 	Now    int64 // arrival, unix ms
 	Rows   []Row
 	Labels []LabelRow
+	Half   *KServeEvent // one side of a KServe inference
 }
 
 func init() {
@@ -221,11 +223,7 @@ func (m *Monitor) replay() error {
 			continue // the model is no longer configured
 		}
 		md.mu.Lock()
-		if rec.Labels != nil {
-			md.applyLabels(rec.Labels, time.UnixMilli(rec.Now))
-		} else {
-			md.applyPredictions(rec.Rows)
-		}
+		md.applyRecord(&rec)
 		md.mu.Unlock()
 		n++
 	}
@@ -276,11 +274,41 @@ func (m *Monitor) IngestLabels(name string, body io.Reader) (ApplyResult, error)
 	return m.commit(md, walRecord{Model: name, Now: m.now().UnixMilli(), Labels: rows}, "labels")
 }
 
+// IngestKServe takes one CloudEvent of KServe's payload logger; when both
+// halves of an inference are here, its instances become predictions.
+func (m *Monitor) IngestKServe(name string, h http.Header, body io.Reader) (ApplyResult, error) {
+	md, ok := m.model(name)
+	if !ok {
+		return ApplyResult{}, fmt.Errorf("%w %q", ErrUnknownModel, name)
+	}
+	ev, err := ParseKServeEvent(h, body)
+	if err == nil {
+		if ev.Type == ceRequest {
+			_, err = md.schema.kserveInputs(ev.Body)
+		} else {
+			_, err = kserveOutputs(ev.Body)
+		}
+	}
+	if err != nil {
+		m.rejected.WithLabelValues(name, "kserve").Inc()
+		return ApplyResult{}, err
+	}
+	return m.commit(md, walRecord{Model: name, Now: m.now().UnixMilli(), Half: &ev}, "predictions")
+}
+
 // commit writes the record to the log, then applies it; the caller
 // acknowledges after commit returns.
 func (m *Monitor) commit(md *Model, rec walRecord, kind string) (ApplyResult, error) {
 	md.mu.Lock()
 	defer md.mu.Unlock()
+	if rec.Half != nil {
+		// The half that completes an inference must make valid rows, or
+		// it is refused (and the other half expires).
+		if _, err := md.joinHalf(rec.Half, rec.Now, false); err != nil {
+			m.rejected.WithLabelValues(md.cfg.Name, "kserve").Inc()
+			return ApplyResult{}, err
+		}
+	}
 	m.mu.Lock()
 	m.seq++
 	rec.Seq = m.seq
@@ -294,12 +322,7 @@ func (m *Monitor) commit(md *Model, rec walRecord, kind string) (ApplyResult, er
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("%w: writing the write-ahead log: %w", ErrStore, err)
 	}
-	var res ApplyResult
-	if rec.Labels != nil {
-		res = md.applyLabels(rec.Labels, time.UnixMilli(rec.Now))
-	} else {
-		res = md.applyPredictions(rec.Rows)
-	}
+	res := md.applyRecord(&rec)
 	m.ingested.WithLabelValues(md.cfg.Name, kind).Add(float64(res.Accepted))
 	return res, nil
 }
