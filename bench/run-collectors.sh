@@ -19,7 +19,9 @@
 # node_exporter runs with the collectors mlre's host collector implements
 # (cpu meminfo loadavg filesystem diskstats netdev pressure stat time uname)
 # and without its own go_/process_ metrics, so both expose about the same
-# series; the script prints both counts.
+# series; the script prints both counts. other_cores, printed per HTTP run,
+# is the CPU anything but the server and the scraper used meanwhile: noise
+# from the machine's other tenants.
 #
 # Usage: bench/run-collectors.sh
 # Settings (environment):
@@ -166,7 +168,7 @@ for b in GPUCollect8 GPUScrapeToStore GPUCollectNVML HostCollect HostHandler Hos
 	HostScrapeToStore) what="host, scrape-to-store (TSDB)" ;;
 	esac
 	printf '%-44s %9s %9s %9s %9s %8s\n' "$what" "$(us "$(med "$b cpu-ns/op")")" "$(us "$(med "$b ns/op")")" \
-		"$(us "$(med "$b p50-ns")")" "$(us "$(med "$b p99-ns")")" "$(med "$b samples/op")" | sed 's/n\/a/  -/g'
+		"$(us "$(med "$b p50-ns")")" "$(us "$(med "$b p99-ns")")" "$(awk -v v="$(med "$b samples/op")" 'BEGIN {print (v == "n/a") ? v : sprintf("%.0f", v)}')" | sed 's/n\/a/  -/g'
 done
 for s in mlre node_exporter; do
 	what="host over HTTP, $s (server CPU)"
@@ -174,6 +176,7 @@ for s in mlre node_exporter; do
 	printf '%-44s %9.0f %9.0f %9s %9s %8s\n' "$what" "$(med "$s http-cpu-us")" "$(med "$s http-wall-us")" - - "$(med "$s series")"
 done
 echo "(HTTP wall is the scraper's round trip per scrape; samples there are the series in the response)"
+echo "NVML calls per collection of the 8 mock GPUs: $(med "GPUCollect8 nvml-calls/op")"
 
 ne=$(med "node_exporter http-cpu-us")
 awk -v ne="$ne" -v http="$(med "mlre http-cpu-us")" -v g="$(med "HostCollect cpu-ns/op")" -v h="$(med "HostHandler cpu-ns/op")" \

@@ -67,14 +67,13 @@ func (m *Model) applyPredictions(rows []Row) ApplyResult {
 		res.Accepted++
 		b := m.bucketAt(r.Version, r.T)
 		for k, f := range m.schema.Features {
-			v := r.Values[k]
 			if r.TypeErrors[k] {
 				b.Types[k]++
 			}
 			switch f.Type {
 			case Numerical:
-				x, ok := v.(float64)
-				if !ok {
+				x := r.Num[k]
+				if math.IsNaN(x) {
 					b.Prof.ObserveMissing(f.Name)
 					continue
 				}
@@ -83,8 +82,8 @@ func (m *Model) applyPredictions(rows []Row) ApplyResult {
 					b.OOR[k]++
 				}
 			default:
-				s, ok := v.(string)
-				if !ok {
+				s := r.Str[k]
+				if s == "" {
 					b.Prof.ObserveMissing(f.Name)
 					continue
 				}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/valyala/fastjson"
 	"io"
 	"math"
 	"strconv"
@@ -36,10 +37,11 @@ type Row struct {
 	ID      string
 	T       int64 // unix milliseconds
 	Version string
-	// Values holds each feature's value in schema order: a float64 for
-	// numerical features, a string for categorical and boolean ones
-	// ("true"/"false"), nil when missing or of the wrong type.
-	Values []any
+	// Num holds numerical features' values in schema order (NaN: missing,
+	// of the wrong type, or not a numerical feature); Str the categorical
+	// and boolean ones' ("true"/"false"; "": missing).
+	Num []float64
+	Str []string
 	// TypeErrors marks features whose value had the wrong type (counted by
 	// data quality, and treated as missing).
 	TypeErrors []bool
@@ -150,114 +152,218 @@ func decodeRows(body io.Reader, f func(i int, raw json.RawMessage) error) (int, 
 	return n, nil
 }
 
-type rawPrediction struct {
-	ID         any                        `json:"id"`
-	Timestamp  any                        `json:"timestamp"`
-	Version    any                        `json:"version"`
-	Features   map[string]json.RawMessage `json:"features"`
-	Prediction any                        `json:"prediction"`
-	Label      any                        `json:"label"`
-}
-
 // Limits of what a prediction's timestamp may be, relative to now.
 const maxFuture = 5 * time.Minute
 
-// ParsePredictions validates a batch of predictions against s. now stamps
-// rows without a timestamp; rows older than oldest are rejected. The batch
-// is returned whole or not at all.
+var parsers fastjson.ParserPool
+
+// ParsePredictions validates a batch of predictions against s: a JSON
+// array or NDJSON (one object per line). now stamps rows without a
+// timestamp; rows older than oldest are rejected. The batch is returned
+// whole or not at all.
 func ParsePredictions(body io.Reader, s *Schema, now time.Time, oldest time.Duration) ([]Row, error) {
-	var rows []Row
-	_, err := decodeRows(body, func(i int, raw json.RawMessage) error {
-		var rp rawPrediction
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rp); err != nil {
-			return &RowError{Row: i, Err: fmt.Errorf("%w (a row is {\"id\", \"timestamp\", \"version\", \"features\": {...}, \"prediction\", \"label\"})", err)}
-		}
-		r, err := s.row(i, &rp, now, oldest)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, r)
-		return nil
-	})
+	b, err := io.ReadAll(body)
 	if err != nil {
 		return nil, err
+	}
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return nil, ErrEmpty
+	}
+	p := parsers.Get()
+	defer parsers.Put(p)
+	rp := &rowParser{s: s, now: now, oldest: oldest, strs: map[string]string{}}
+	var rows []Row
+	if b[0] == '[' {
+		v, err := p.ParseBytes(b)
+		if err != nil {
+			return nil, fmt.Errorf("not valid JSON: %w", err)
+		}
+		arr, _ := v.Array()
+		rows = make([]Row, 0, len(arr))
+		for i, item := range arr {
+			r, err := rp.row(i, item)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, r)
+		}
+	} else {
+		for i := 0; len(b) > 0; {
+			line := b
+			if k := bytes.IndexByte(b, '\n'); k >= 0 {
+				line, b = b[:k], b[k+1:]
+			} else {
+				b = nil
+			}
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			v, err := p.ParseBytes(line)
+			if err != nil {
+				return nil, &RowError{Row: i, Err: fmt.Errorf("not valid JSON (NDJSON: one object per line): %w", err)}
+			}
+			r, err := rp.row(i, v)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, r)
+			i++
+		}
+	}
+	if len(rows) == 0 {
+		return nil, ErrEmpty
 	}
 	return rows, nil
 }
 
-func (s *Schema) row(i int, rp *rawPrediction, now time.Time, oldest time.Duration) (Row, error) {
+// rowParser turns parsed JSON objects into rows; it interns repeated
+// strings (categories, versions) within a batch.
+type rowParser struct {
+	s      *Schema
+	now    time.Time
+	oldest time.Duration
+	strs   map[string]string
+}
+
+func (rp *rowParser) str(b []byte) string {
+	if s, ok := rp.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(rp.strs) < 4096 {
+		rp.strs[s] = s
+	}
+	return s
+}
+
+const rowShape = `(a row is {"id", "timestamp", "version", "features": {...}, "prediction", "label"})`
+
+func (rp *rowParser) row(i int, v *fastjson.Value) (Row, error) {
+	s := rp.s
 	fail := func(field string, format string, a ...any) (Row, error) {
 		return Row{}, &RowError{Row: i, Field: field, Err: fmt.Errorf(format, a...)}
 	}
-	r := Row{Values: make([]any, len(s.Features)), TypeErrors: make([]bool, len(s.Features))}
-	id, ok := scalarString(rp.ID)
-	if !ok || id == "" {
+	obj, err := v.Object()
+	if err != nil {
+		return fail("", "not an object %s", rowShape)
+	}
+	n := len(s.Features)
+	r := Row{Num: make([]float64, n), Str: make([]string, n), TypeErrors: make([]bool, n)}
+	for k := range r.Num {
+		r.Num[k] = math.NaN()
+	}
+	var id, ts, version, features, pred, label *fastjson.Value
+	var unknown string
+	obj.Visit(func(key []byte, x *fastjson.Value) {
+		switch string(key) {
+		case "id":
+			id = x
+		case "timestamp":
+			ts = x
+		case "version":
+			version = x
+		case "features":
+			features = x
+		case "prediction":
+			pred = x
+		case "label":
+			label = x
+		default:
+			if unknown == "" {
+				unknown = string(key)
+			}
+		}
+	})
+	if unknown != "" {
+		return fail("", "unknown field %q %s", unknown, rowShape)
+	}
+	r.ID = scalarText(id)
+	if r.ID == "" {
 		return fail("id", "is required: a string or number that identifies the prediction, so its label can join it later")
 	}
-	r.ID = id
-	t := now
-	switch v := rp.Timestamp.(type) {
-	case nil:
-	case string:
-		p, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			return fail("timestamp", "%q: use RFC 3339 (2026-11-26T12:00:00Z) or Unix seconds", v)
+	t := rp.now
+	if ts != nil {
+		switch ts.Type() {
+		case fastjson.TypeNull:
+		case fastjson.TypeString:
+			sb, _ := ts.StringBytes()
+			p, err := time.Parse(time.RFC3339Nano, string(sb))
+			if err != nil {
+				return fail("timestamp", "%q: use RFC 3339 (2026-11-26T12:00:00Z) or Unix seconds", sb)
+			}
+			t = p
+		case fastjson.TypeNumber:
+			f, err := ts.Float64()
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return fail("timestamp", "%s: use RFC 3339 or Unix seconds", ts)
+			}
+			t = time.UnixMilli(int64(f * 1000))
+		default:
+			return fail("timestamp", "use an RFC 3339 string or Unix seconds")
 		}
-		t = p
-	case json.Number:
-		f, err := v.Float64()
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return fail("timestamp", "%s: use RFC 3339 or Unix seconds", v)
-		}
-		t = time.UnixMilli(int64(f * 1000))
-	default:
-		return fail("timestamp", "use an RFC 3339 string or Unix seconds")
 	}
-	if t.After(now.Add(maxFuture)) {
+	if t.After(rp.now.Add(maxFuture)) {
 		return fail("timestamp", "%s is in the future (more than %s ahead of the server's clock)", t.UTC().Format(time.RFC3339), maxFuture)
 	}
-	if oldest > 0 && t.Before(now.Add(-oldest)) {
-		return fail("timestamp", "%s is older than the model's join_window (%s)", t.UTC().Format(time.RFC3339), oldest)
+	if rp.oldest > 0 && t.Before(rp.now.Add(-rp.oldest)) {
+		return fail("timestamp", "%s is older than the model's join_window (%s)", t.UTC().Format(time.RFC3339), rp.oldest)
 	}
 	r.T = t.UnixMilli()
-	if rp.Version != nil {
-		v, ok := scalarString(rp.Version)
-		if !ok {
+	if version != nil && version.Type() != fastjson.TypeNull {
+		if version.Type() != fastjson.TypeString && version.Type() != fastjson.TypeNumber {
 			return fail("version", "use a string")
 		}
-		r.Version = v
+		r.Version = rp.scalar(version)
 	}
-	if rp.Features == nil {
+	if features == nil || features.Type() == fastjson.TypeNull {
 		return fail("features", "is required: an object of feature name to value")
 	}
-	for name, raw := range rp.Features {
-		k, ok := s.index[name]
-		if !ok {
-			if !containsAttr(s.Attributes, name) {
-				r.Unknown = append(r.Unknown, name)
-			}
-			continue
-		}
-		v, typeErr := featureValue(s.Features[k].Type, raw)
-		r.Values[k], r.TypeErrors[k] = v, typeErr
+	fo, err := features.Object()
+	if err != nil {
+		return fail("features", "is %s; use an object of feature name to value", features.Type())
 	}
 	if len(s.Attributes) > 0 {
 		r.Attrs = make([]string, len(s.Attributes))
-		for j, a := range s.Attributes {
-			if raw, ok := rp.Features[a]; ok {
-				var x any
-				if json.Unmarshal(raw, &x) == nil {
-					r.Attrs[j], _ = scalarString(x)
+	}
+	fo.Visit(func(key []byte, x *fastjson.Value) {
+		k, ok := s.index[string(key)]
+		if !ok {
+			for j, a := range s.Attributes {
+				if a == string(key) {
+					r.Attrs[j] = rp.scalar(x)
+					return
 				}
 			}
+			r.Unknown = append(r.Unknown, string(key))
+			return
 		}
+		switch s.Features[k].Type {
+		case Numerical:
+			r.Num[k], r.TypeErrors[k] = numericValue(x)
+		case Boolean:
+			r.Str[k], r.TypeErrors[k] = boolValue(x)
+		default:
+			switch x.Type() {
+			case fastjson.TypeString:
+				sb, _ := x.StringBytes()
+				if len(sb) > 0 {
+					r.Str[k] = rp.str(sb)
+				}
+			case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
+				r.Str[k] = rp.scalar(x)
+			case fastjson.TypeNull:
+			default:
+				r.TypeErrors[k] = true
+			}
+		}
+	})
+	if pred == nil {
+		pred = nullValue
 	}
 	switch s.Prediction.Type {
 	case Probability:
-		p, ok := number(rp.Prediction)
+		p, ok := finiteNumber(pred)
 		if !ok || p < 0 || p > 1 {
 			return fail("prediction", "use the probability of the positive class (%s), a number from 0 to 1", s.Prediction.PositiveClass)
 		}
@@ -268,20 +374,30 @@ func (s *Schema) row(i int, rp *rawPrediction, now time.Time, oldest time.Durati
 			r.PredClass = negative(s.Prediction.PositiveClass)
 		}
 	case Class:
-		c, ok := scalarString(rp.Prediction)
-		if !ok || c == "" {
+		c := rp.scalar(pred)
+		if c == "" {
 			return fail("prediction", "use the predicted class (a string, number or boolean)")
 		}
 		r.PredClass = c
 	case Regression:
-		p, ok := number(rp.Prediction)
+		p, ok := finiteNumber(pred)
 		if !ok {
 			return fail("prediction", "use a finite number")
 		}
 		r.Pred = p
 	}
-	if rp.Label != nil {
-		l, err := s.label(rp.Label)
+	if label != nil && label.Type() != fastjson.TypeNull {
+		var l Label
+		var err error
+		if s.Prediction.Type == Regression {
+			f, ok := finiteNumber(label)
+			if !ok {
+				err = errors.New("use a finite number (the model is a regression)")
+			}
+			l.Value = f
+		} else {
+			l, err = s.label(rp.scalar(label))
+		}
 		if err != nil {
 			return fail("label", "%v", err)
 		}
@@ -290,16 +406,98 @@ func (s *Schema) row(i int, rp *rawPrediction, now time.Time, oldest time.Durati
 	return r, nil
 }
 
-func (s *Schema) label(v any) (Label, error) {
-	if s.Prediction.Type == Regression {
-		f, ok := number(v)
-		if !ok {
-			return Label{}, errors.New("use a finite number (the model is a regression)")
-		}
-		return Label{Value: f}, nil
+var nullValue = fastjson.MustParse("null")
+
+// scalar is a JSON scalar's text: a string's contents, a number as
+// written, true or false; "" otherwise.
+func (rp *rowParser) scalar(v *fastjson.Value) string {
+	switch v.Type() {
+	case fastjson.TypeString:
+		sb, _ := v.StringBytes()
+		return rp.str(sb)
+	case fastjson.TypeNumber:
+		return rp.str(v.MarshalTo(nil))
+	case fastjson.TypeTrue:
+		return "true"
+	case fastjson.TypeFalse:
+		return "false"
 	}
-	c, ok := scalarString(v)
-	if !ok || c == "" {
+	return ""
+}
+
+func scalarText(v *fastjson.Value) string {
+	if v == nil {
+		return ""
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		sb, _ := v.StringBytes()
+		return string(sb)
+	case fastjson.TypeNumber:
+		return string(v.MarshalTo(nil))
+	}
+	return ""
+}
+
+func finiteNumber(v *fastjson.Value) (float64, bool) {
+	if v.Type() != fastjson.TypeNumber {
+		return 0, false
+	}
+	f, err := v.Float64()
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// numericValue decodes a numerical feature; NaN is missing, and the bool
+// reports a type error (a number sent as a string keeps its value).
+func numericValue(x *fastjson.Value) (float64, bool) {
+	switch x.Type() {
+	case fastjson.TypeNull:
+		return math.NaN(), false
+	case fastjson.TypeNumber:
+		f, err := x.Float64()
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return math.NaN(), true
+		}
+		return f, false
+	case fastjson.TypeString:
+		sb, _ := x.StringBytes()
+		if len(sb) == 0 {
+			return math.NaN(), false
+		}
+		if f, err := strconv.ParseFloat(string(sb), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, true
+		}
+	}
+	return math.NaN(), true
+}
+
+// boolValue decodes a boolean feature as "true"/"false"; "" is missing.
+// Anything but a JSON boolean is a type error (1, "true" … keep their
+// value).
+func boolValue(x *fastjson.Value) (string, bool) {
+	switch x.Type() {
+	case fastjson.TypeNull:
+		return "", false
+	case fastjson.TypeTrue:
+		return "true", false
+	case fastjson.TypeFalse:
+		return "false", false
+	}
+	switch string(x.MarshalTo(nil)) {
+	case "1", `"true"`, `"1"`, `"True"`, `"TRUE"`:
+		return "true", true
+	case "0", `"false"`, `"0"`, `"False"`, `"FALSE"`:
+		return "false", true
+	}
+	return "", true
+}
+
+// label checks a classifier's label text.
+func (s *Schema) label(c string) (Label, error) {
+	if c == "" {
 		return Label{}, errors.New("use the true class (a string, number or boolean)")
 	}
 	if s.Prediction.Type == Probability && c != s.Prediction.PositiveClass && c != negative(s.Prediction.PositiveClass) {
@@ -331,7 +529,18 @@ func ParseLabels(body io.Reader, s *Schema) ([]LabelRow, error) {
 		if rl.Label == nil {
 			return &RowError{Row: i, Field: "label", Err: errors.New("is required")}
 		}
-		l, err := s.label(rl.Label)
+		var l Label
+		var err error
+		if s.Prediction.Type == Regression {
+			f, ok := number(rl.Label)
+			if !ok {
+				err = errors.New("use a finite number (the model is a regression)")
+			}
+			l.Value = f
+		} else {
+			c, _ := scalarString(rl.Label)
+			l, err = s.label(c)
+		}
 		if err != nil {
 			return &RowError{Row: i, Field: "label", Err: err}
 		}
@@ -356,67 +565,6 @@ func negative(pos string) string {
 		return "no"
 	}
 	return "not " + pos
-}
-
-func containsAttr(attrs []string, name string) bool {
-	for _, a := range attrs {
-		if a == name {
-			return true
-		}
-	}
-	return false
-}
-
-// featureValue decodes a feature; the bool reports a type error.
-func featureValue(typ string, raw json.RawMessage) (any, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, false
-	}
-	switch typ {
-	case Numerical:
-		if raw[0] == '"' { // a number sent as a string is a type error
-			var s string
-			if json.Unmarshal(raw, &s) == nil {
-				if s == "" {
-					return nil, false
-				}
-				if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-					return f, true
-				}
-			}
-			return nil, true
-		}
-		f, err := strconv.ParseFloat(string(raw), 64)
-		if err != nil || math.IsInf(f, 0) {
-			return nil, true
-		}
-		return f, false
-	case Boolean:
-		switch string(raw) {
-		case "true", "1", `"true"`, `"1"`, `"True"`, `"TRUE"`:
-			return "true", string(raw) != "true"
-		case "false", "0", `"false"`, `"0"`, `"False"`, `"FALSE"`:
-			return "false", string(raw) != "false"
-		}
-		return nil, true
-	default: // categorical: strings; numbers and booleans as their text
-		var x any
-		if err := json.Unmarshal(raw, &x); err != nil {
-			return nil, true
-		}
-		switch v := x.(type) {
-		case string:
-			if v == "" {
-				return nil, false
-			}
-			return v, false
-		case float64, bool:
-			s, _ := scalarString(v)
-			return s, false
-		}
-		return nil, true
-	}
 }
 
 // scalarString turns a JSON scalar into text.

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,8 @@ func TestParsePredictions(t *testing.T) {
 	require.Equal(t, "a1", r.ID)
 	require.Equal(t, now.Add(-time.Minute).UnixMilli(), r.T)
 	require.Equal(t, "v2", r.Version)
-	require.Equal(t, []any{12.5, "DE", "true"}, r.Values)
+	require.Equal(t, 12.5, r.Num[0])
+	require.Equal(t, []string{"", "DE", "true"}, r.Str)
 	require.Equal(t, "1", r.PredClass)
 	require.Equal(t, 0.91, r.Pred)
 	require.Equal(t, []string{"f"}, r.Attrs)
@@ -37,7 +39,8 @@ func TestParsePredictions(t *testing.T) {
 	r = rows[1]
 	require.Equal(t, "42", r.ID)
 	require.Equal(t, now.UnixMilli(), r.T, "no timestamp: the server's time")
-	require.Equal(t, []any{nil, "7", nil}, r.Values)
+	require.True(t, math.IsNaN(r.Num[0]), "a type error is missing")
+	require.Equal(t, []string{"", "7", ""}, r.Str)
 	require.Equal(t, []bool{true, false, false}, r.TypeErrors, "a string for a number is a data-quality type error, not a rejected row")
 	require.Equal(t, []string{"extra"}, r.Unknown)
 	require.Equal(t, "0", r.PredClass)
@@ -49,7 +52,13 @@ func TestParsePredictions(t *testing.T) {
 `
 	rows2, err := ParsePredictions(strings.NewReader(nd), s, now, 7*24*time.Hour)
 	require.NoError(t, err)
-	require.Equal(t, rows, rows2)
+	require.Equal(t, len(rows), len(rows2))
+	for i := range rows {
+		require.Equal(t, rows[i].ID, rows2[i].ID)
+		require.Equal(t, rows[i].Str, rows2[i].Str)
+		require.Equal(t, rows[i].TypeErrors, rows2[i].TypeErrors)
+		require.Equal(t, rows[i].Pred, rows2[i].Pred)
+	}
 }
 
 func TestParsePredictionsRejects(t *testing.T) {
@@ -66,9 +75,10 @@ func TestParsePredictionsRejects(t *testing.T) {
 		{`[{"id": "a", "features": {}, "prediction": 0.5, "timestamp": "yesterday"}]`, `row 0: timestamp: "yesterday": use RFC 3339`},
 		{`[{"id": "a", "features": {}, "prediction": 0.5, "timestamp": "2026-11-27T12:00:00Z"}]`, "row 0: timestamp: 2026-11-27T12:00:00Z is in the future"},
 		{`[{"id": "a", "features": {}, "prediction": 0.5, "timestamp": 1000}]`, "older than the model's join_window"},
-		{`[{"id": "a", "features": {}, "prediction": 0.5, "score": 3}]`, `row 0: json: unknown field "score"`},
-		{`[{"id": "a", "features": [], "prediction": 0.5}]`, "row 0: json: cannot unmarshal array"},
-		{`[{"id": "a", "features": {}, "prediction": 0.5}] x`, "data after the JSON array"},
+		{`[{"id": "a", "features": {}, "prediction": 0.5, "score": 3}]`, `row 0: unknown field "score"`},
+		{`[{"id": "a", "features": [], "prediction": 0.5}]`, "row 0: features: is array; use an object"},
+		{`[1]`, "row 0: not an object"},
+		{`[{"id": "a", "features": {}, "prediction": 0.5}] x`, "not valid JSON"},
 	} {
 		_, err := ParsePredictions(strings.NewReader(tc.body), testSchema(), now, 7*24*time.Hour)
 		require.ErrorContains(t, err, tc.want, tc.body)
@@ -103,7 +113,8 @@ func FuzzParsePredictions(f *testing.F) {
 		require.NotEmpty(t, rows)
 		for _, r := range rows {
 			require.NotEmpty(t, r.ID)
-			require.Len(t, r.Values, 3)
+			require.Len(t, r.Num, 3)
+			require.Len(t, r.Str, 3)
 			require.True(t, r.Pred >= 0 && r.Pred <= 1)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/valyala/fastjson"
 	"io"
 	"math"
 	"net/http"
@@ -90,20 +91,23 @@ func (s *Schema) kserveRows(id string, req, resp []byte, t time.Time, version st
 		return nil, fmt.Errorf("inference %s: %d instances but %d predictions", id, len(instances), len(preds))
 	}
 	rows := make([]Row, 0, len(instances))
+	rp := &rowParser{s: s, now: t, strs: map[string]string{}}
+	var p fastjson.Parser
 	for i, feats := range instances {
 		raw := map[string]any{"id": id + "/" + strconv.Itoa(i), "timestamp": t.UTC().Format(time.RFC3339Nano),
 			"features": feats, "prediction": s.kservePrediction(preds[i])}
 		if version != "" {
 			raw["version"] = version
 		}
-		b, _ := json.Marshal(raw)
-		var rp rawPrediction
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if err := dec.Decode(&rp); err != nil {
-			return nil, err
+		b, err := json.Marshal(raw)
+		if err != nil {
+			return nil, fmt.Errorf("inference %s: %w", id, err)
 		}
-		r, err := s.row(i, &rp, t, 0)
+		v, err := p.ParseBytes(b)
+		if err != nil {
+			return nil, fmt.Errorf("inference %s: %w", id, err)
+		}
+		r, err := rp.row(i, v)
 		if err != nil {
 			return nil, fmt.Errorf("inference %s: %w", id, err)
 		}
