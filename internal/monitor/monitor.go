@@ -84,6 +84,13 @@ func init() {
 	gob.Register("")
 }
 
+// The log's segments; a checkpoint comes every checkpointEvery, or sooner
+// once the log holds checkpointSegments segments.
+const (
+	walSegmentSize     = 32 << 20
+	checkpointSegments = 16
+)
+
 // Options configure a Monitor.
 type Options struct {
 	// Dir holds the write-ahead log and the checkpoint.
@@ -130,7 +137,7 @@ func Open(o Options) (*Monitor, error) {
 	}
 	m.restored = cp
 	m.seq = cp.Seq
-	m.wal, err = wlog.NewSize(o.Logger, nil, filepath.Join(o.Dir, "wal"), 32<<20, compression.None)
+	m.wal, err = wlog.NewSize(o.Logger, nil, filepath.Join(o.Dir, "wal"), walSegmentSize, compression.Snappy)
 	if err != nil {
 		return nil, fmt.Errorf("model monitor: opening write-ahead log: %w", err)
 	}
@@ -396,13 +403,22 @@ func (m *Monitor) Run(ctx context.Context, checkpointEvery time.Duration) {
 		for _, md := range due {
 			m.evaluate(md, now)
 		}
-		if time.Since(lastCP) >= checkpointEvery {
+		if time.Since(lastCP) >= checkpointEvery || m.walSegments() >= checkpointSegments {
 			lastCP = time.Now()
 			if err := m.Checkpoint(); err != nil {
 				m.logger.Error("model monitor: checkpoint failed; the write-ahead log keeps everything", "err", err)
 			}
 		}
 	}
+}
+
+// walSegments is the number of segments in the log.
+func (m *Monitor) walSegments() int {
+	first, last, err := wlog.Segments(filepath.Join(m.dir, "wal"))
+	if err != nil || last < first {
+		return 0
+	}
+	return last - first + 1
 }
 
 // Checkpoint saves all state and truncates the log before it.
