@@ -79,6 +79,8 @@ type PredictionConfig struct {
 type ReferenceConfig struct {
 	// File is a CSV file with a header row (relative to the config file).
 	File string `yaml:"file"`
+	// Profile is a reference saved by `mlre profile` (instead of File).
+	Profile string `yaml:"profile"`
 	// PredictionColumn and LabelColumn name the reference's prediction and
 	// label columns (default "prediction" and "label" when present).
 	PredictionColumn string `yaml:"prediction_column"`
@@ -197,10 +199,16 @@ func ParseConfigs(text []byte, dir string) ([]Config, error) {
 		} else if t := *c.Prediction.Threshold; !(t > 0 && t < 1) {
 			fail("prediction.threshold", "%v: use a probability between 0 and 1", t)
 		}
-		if c.Reference.File == "" {
-			fail("reference.file", "is required: a CSV file of the data the model was trained or validated on")
-		} else if dir != "" && !filepath.IsAbs(c.Reference.File) {
-			c.Reference.File = filepath.Join(dir, c.Reference.File)
+		switch {
+		case c.Reference.File == "" && c.Reference.Profile == "":
+			fail("reference.file", "is required: a CSV file of the data the model was trained or validated on (or reference.profile, saved by mlre profile)")
+		case c.Reference.File != "" && c.Reference.Profile != "":
+			fail("reference", "set file or profile, not both")
+		}
+		for _, p := range []*string{&c.Reference.File, &c.Reference.Profile} {
+			if *p != "" && dir != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(dir, *p)
+			}
 		}
 		for _, a := range c.ProtectedAttributes {
 			if a == "" {

@@ -3,7 +3,6 @@ package monitor
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -77,126 +76,79 @@ type bucket struct {
 
 const maxUnknownFields = 100
 
-// NewModel loads the reference and prepares the model. The reference is a
-// CSV file whose columns include the features (or all of them are
-// features, minus the prediction and label columns, when the config lists
-// none).
+// NewModel loads the model's reference — a saved profile, or data it
+// profiles now — and prepares the model.
 func NewModel(c Config) (*Model, error) {
-	types := map[string]dataset.Type{}
-	for _, f := range c.Features {
-		if f.Type == Numerical {
-			types[f.Name] = dataset.Numerical
-		} else {
-			types[f.Name] = dataset.Categorical
+	var ref *Reference
+	var err error
+	if c.Reference.Profile != "" {
+		ref, err = ReadReference(c.Reference.Profile)
+		if err == nil {
+			err = ref.compatible(c)
 		}
+	} else {
+		ref, err = BuildReference(c.Reference.File, ReferenceOptions{Features: c.Features, Prediction: c.Prediction,
+			PredictionColumn: c.Reference.PredictionColumn, LabelColumn: c.Reference.LabelColumn, Exclude: c.ProtectedAttributes})
 	}
-	t, err := dataset.ReadCSVFile(c.Reference.File, dataset.Options{Types: types})
 	if err != nil {
-		return nil, fmt.Errorf("model %s: reading reference: %w", c.Name, err)
-	}
-	predCol, labelCol := c.Reference.PredictionColumn, c.Reference.LabelColumn
-	if predCol == "" && t.Column("prediction") != nil {
-		predCol = "prediction"
-	}
-	if labelCol == "" && t.Column("label") != nil {
-		labelCol = "label"
-	}
-	for _, col := range []struct{ name, field string }{{c.Reference.PredictionColumn, "prediction_column"}, {c.Reference.LabelColumn, "label_column"}} {
-		if col.name != "" && t.Column(col.name) == nil {
-			return nil, fmt.Errorf("model %s: reference.%s: %s has no column %q", c.Name, col.field, c.Reference.File, col.name)
-		}
+		return nil, fmt.Errorf("model %s: %w", c.Name, err)
 	}
 	features := c.Features
 	if len(features) == 0 {
-		for _, col := range t.Columns {
-			if col.Name == predCol || col.Name == labelCol || slices.Contains(c.ProtectedAttributes, col.Name) {
-				continue
-			}
-			typ := Numerical
-			if col.Type == dataset.Categorical {
-				typ = Categorical
-			}
-			features = append(features, FeatureConfig{Name: col.Name, Type: typ})
-		}
-	}
-	for _, f := range features {
-		if t.Column(f.Name) == nil {
-			return nil, fmt.Errorf("model %s: feature %q is not a column of the reference %s", c.Name, f.Name, c.Reference.File)
-		}
-	}
-	if len(features) == 0 {
-		return nil, fmt.Errorf("model %s: no features: list them under features or give a reference with feature columns", c.Name)
+		features = ref.Features
 	}
 	m := &Model{cfg: c, schema: NewSchema(features, c.Prediction, c.ProtectedAttributes),
 		levels: map[string]map[string]bool{}, lo: map[string]float64{}, hi: map[string]float64{},
-		bucket: time.Duration(c.Interval)}
-	pfeat := profileFeatures(features, c.Prediction)
-	refTable := &dataset.Table{Path: t.Path, Rows: t.Rows}
+		bucket: time.Duration(c.Interval), ref: ref.Profile, edges: ref.Profile.Edges(), calib: ref.Calibrator}
+	m.pfeat = profileFeatures(features, c.Prediction)
 	for _, f := range features {
-		refTable.Columns = append(refTable.Columns, t.Column(f.Name))
-	}
-	if predCol != "" {
-		pc := *t.Column(predCol)
-		pc.Name = PredictionFeature
-		if c.Prediction.Type == Class {
-			if pc.Type != dataset.Categorical {
-				pc = categoricalOf(&pc)
-			}
-		} else if pc.Type != dataset.Numerical {
-			return nil, fmt.Errorf("model %s: reference column %q holds text, but a %s model's prediction is a number", c.Name, predCol, c.Prediction.Type)
-		}
-		refTable.Columns = append(refTable.Columns, &pc)
-	} else {
-		pfeat = pfeat[:len(pfeat)-1]
-	}
-	ref, edges, err := profile.FromTable(refTable, pfeat, 0)
-	if err != nil {
-		return nil, fmt.Errorf("model %s: profiling the reference: %w", c.Name, err)
-	}
-	if predCol == "" { // live predictions are still profiled, without a reference to drift from
-		pfeat = profileFeatures(features, c.Prediction)
-	}
-	m.ref, m.edges = ref, edges
-	for _, f := range features {
-		col := t.Column(f.Name)
-		if f.Type == Numerical {
-			if n := ref.Num[f.Name]; n != nil && n.Count > 0 {
-				m.lo[f.Name], m.hi[f.Name] = n.Min, n.Max
-			}
-			continue
-		}
-		lv := map[string]bool{}
-		for _, code := range col.Codes {
-			lv[col.Levels[code]] = true
+		if n := ref.Profile.Num[f.Name]; n != nil && n.Count > 0 {
+			m.lo[f.Name], m.hi[f.Name] = n.Min, n.Max
 		}
 		if f.Type == Boolean {
-			lv = map[string]bool{"true": true, "false": true}
-		}
-		m.levels[f.Name] = lv
-	}
-	if c.Prediction.Type == Probability && predCol != "" && labelCol != "" {
-		pc, lc := t.Column(predCol), t.Column(labelCol)
-		var probs []float64
-		var labels []bool
-		for i := 0; i < t.Rows; i++ {
-			p := pc.Num[i]
-			l, ok := cellString(lc, i)
-			if math.IsNaN(p) || !ok {
-				continue
+			m.levels[f.Name] = map[string]bool{"true": true, "false": true}
+		} else if cat := ref.Profile.Cat[f.Name]; cat != nil && cat.Other == 0 {
+			lv := map[string]bool{}
+			for k := range cat.Counts {
+				lv[k] = true
 			}
-			probs = append(probs, p)
-			labels = append(labels, l == c.Prediction.PositiveClass)
-		}
-		if len(probs) > 0 {
-			if m.calib, err = modelmetrics.FitCalibrator(probs, labels); err != nil {
-				return nil, fmt.Errorf("model %s: calibrating on the reference: %w", c.Name, err)
-			}
+			m.levels[f.Name] = lv
 		}
 	}
-	m.pfeat = pfeat
+	// The live profiles must merge with the reference's edges; a feature
+	// the reference has no edges for (no values) gets none.
 	m.st = newState(m.fingerprint())
 	m.pending = newPending(c.MaxPending)
 	return m, nil
+}
+
+// compatible checks a saved reference against the model's config.
+func (r *Reference) compatible(c Config) error {
+	kinds := r.Profile.Kinds
+	for _, f := range c.Features {
+		k, ok := kinds[f.Name]
+		if !ok {
+			return fmt.Errorf("reference.profile %s has no feature %q (it has %s)", r.Source, f.Name, featureList(r.Features))
+		}
+		if string(k) != f.Type && !(f.Type == Boolean && k == profile.KindCategorical) {
+			return fmt.Errorf("feature %q is %s in the config but %s in the reference profile", f.Name, f.Type, k)
+		}
+	}
+	if r.Prediction != "" && r.Prediction != c.Prediction.Type && (r.Prediction == Class) != (c.Prediction.Type == Class) {
+		return fmt.Errorf("the reference profile's predictions are %s, the model's %s: profile again with the right --prediction-type", r.Prediction, c.Prediction.Type)
+	}
+	return nil
+}
+
+func featureList(fs []FeatureConfig) string {
+	s := ""
+	for i, f := range fs {
+		if i > 0 {
+			s += ", "
+		}
+		s += f.Name
+	}
+	return s
 }
 
 func profileFeatures(fs []FeatureConfig, pc PredictionConfig) []profile.Feature {

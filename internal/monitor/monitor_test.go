@@ -254,3 +254,48 @@ func TestUnknownModelAndBadReference(t *testing.T) {
 	cfg.Features = append(cfg.Features, FeatureConfig{Name: "income", Type: Numerical})
 	require.ErrorContains(t, m.ApplyConfig([]Config{cfg}), `feature "income" is not a column of the reference`)
 }
+
+// TestSavedReference: a model on a reference saved by mlre profile judges
+// drift exactly as one on the reference data.
+func TestSavedReference(t *testing.T) {
+	dir := t.TempDir()
+	refCSV := writeReference(t, dir, 3000)
+	cfg := fraudConfig(t, refCSV)
+	ref, err := BuildReference(refCSV, ReferenceOptions{Features: cfg.Features, Prediction: cfg.Prediction, Exclude: cfg.ProtectedAttributes})
+	require.NoError(t, err)
+	require.NotNil(t, ref.Calibrator, "the reference's prediction and label columns calibrate CBPE")
+	var buf bytes.Buffer
+	_, err = ref.WriteTo(&buf)
+	require.NoError(t, err)
+	saved := filepath.Join(dir, "fraud.mlreprofile")
+	require.NoError(t, os.WriteFile(saved, buf.Bytes(), 0o644))
+	require.Less(t, buf.Len(), 64<<10, "a profile is small whatever the reference's size")
+
+	fromProfile := cfg
+	fromProfile.Reference = ReferenceConfig{Profile: saved}
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	a := openMonitor(t, filepath.Join(dir, "a"), clock, cfg)
+	b := openMonitor(t, filepath.Join(dir, "b"), clock, fromProfile)
+	defer a.Close()
+	defer b.Close()
+	body := batch(rand.New(rand.NewPCG(9, 9)), 0, 1500, 1, clock.Now(), false)
+	_, err = a.IngestPredictions("fraud", bytes.NewReader(body))
+	require.NoError(t, err)
+	_, err = b.IngestPredictions("fraud", bytes.NewReader(body))
+	require.NoError(t, err)
+	a.Evaluate()
+	b.Evaluate()
+	ea, eb := a.Evaluations()["fraud"], b.Evaluations()["fraud"]
+	require.Len(t, ea, 1)
+	require.Equal(t, ea[0].Drift, eb[0].Drift)
+	require.Equal(t, ea[0].Estimated, eb[0].Estimated)
+
+	// A profile that lacks a configured feature is refused by name.
+	bad := fromProfile
+	bad.Features = append(append([]FeatureConfig{}, bad.Features...), FeatureConfig{Name: "income", Type: Numerical})
+	_, err = NewModel(bad)
+	require.ErrorContains(t, err, `has no feature "income" (it has amount, age, country)`)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "junk"), []byte("hello"), 0o644))
+	_, err = ReadReference(filepath.Join(dir, "junk"))
+	require.ErrorContains(t, err, "is not a reference profile saved by mlre profile")
+}
