@@ -53,10 +53,17 @@ func TypeFor(code int) string {
 }
 
 // WriteData writes a success response: {"status":"success","data":...}.
+// A value JSON cannot hold (NaN, ±Inf) gives a 500 naming the problem
+// rather than a truncated body.
 func WriteData(w http.ResponseWriter, data any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(struct {
+	b, err := json.Marshal(struct {
 		Status string `json:"status"`
 		Data   any    `json:"data"`
 	}{"success", data})
+	if err != nil {
+		Write(w, http.StatusInternalServerError, TypeInternal, "encoding the response: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(b, '\n'))
 }

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"encoding/json"
 	"math"
 	"sort"
 	"time"
@@ -184,4 +185,36 @@ func finite(in map[string]float64) map[string]float64 {
 // driftOf measures one feature of the window against the reference.
 func driftOf(m *Model, acc *bucket, feature, method string, threshold *float64) (drift.Result, error) {
 	return profile.Drift(m.ref, acc.Prof, feature, method, threshold)
+}
+
+// MarshalJSON writes the evaluation with non-finite statistics (a
+// chi-square against a category the reference never had is +Inf) as null,
+// which JSON can hold.
+func (e Evaluation) MarshalJSON() ([]byte, error) {
+	type view struct {
+		drift.Result
+		Statistic *float64 `json:"statistic"`
+	}
+	conv := func(r drift.Result) view {
+		v := view{Result: r}
+		if !math.IsNaN(r.Statistic) && !math.IsInf(r.Statistic, 0) {
+			s := r.Statistic
+			v.Statistic = &s
+		}
+		return v
+	}
+	type plain Evaluation
+	out := struct {
+		plain
+		Drift           []view `json:"drift"`
+		PredictionDrift *view  `json:"prediction_drift,omitempty"`
+	}{plain: plain(e), Drift: make([]view, len(e.Drift))}
+	for i, r := range e.Drift {
+		out.Drift[i] = conv(r)
+	}
+	if e.PredictionDrift != nil {
+		v := conv(*e.PredictionDrift)
+		out.PredictionDrift = &v
+	}
+	return json.Marshal(out)
 }

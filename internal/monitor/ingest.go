@@ -327,15 +327,18 @@ func (rp *rowParser) row(i int, v *fastjson.Value) (Row, error) {
 		r.Attrs = make([]string, len(s.Attributes))
 	}
 	fo.Visit(func(key []byte, x *fastjson.Value) {
+		attr := false
+		for j, a := range s.Attributes {
+			if a == string(key) {
+				r.Attrs[j] = rp.scalar(x)
+				attr = true
+			}
+		}
 		k, ok := s.index[string(key)]
 		if !ok {
-			for j, a := range s.Attributes {
-				if a == string(key) {
-					r.Attrs[j] = rp.scalar(x)
-					return
-				}
+			if !attr {
+				r.Unknown = append(r.Unknown, string(key))
 			}
-			r.Unknown = append(r.Unknown, string(key))
 			return
 		}
 		switch s.Features[k].Type {

@@ -61,9 +61,12 @@ func ParseKServeEvent(h http.Header, body io.Reader) (KServeEvent, error) {
 		}
 		e.Time = p
 	}
-	// KServe names the predictor's model version in ce-modelid (newer) or
-	// the component; both are optional.
+	// The version: ce-modelid where the logger sends it, else KServe's
+	// ce-endpoint (default or canary, the two sides of a rollout).
 	e.Version = h.Get("Ce-Modelid")
+	if e.Version == "" {
+		e.Version = h.Get("Ce-Endpoint")
+	}
 	b, err := io.ReadAll(body)
 	if err != nil {
 		return e, err

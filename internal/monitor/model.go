@@ -99,7 +99,20 @@ func NewModel(c Config) (*Model, error) {
 	}
 	m := &Model{cfg: c, schema: NewSchema(features, c.Prediction, c.ProtectedAttributes),
 		levels: map[string]map[string]bool{}, lo: map[string]float64{}, hi: map[string]float64{},
-		bucket: time.Duration(c.Interval), ref: ref.Profile, edges: ref.Profile.Edges(), calib: ref.Calibrator}
+		bucket: time.Duration(c.Interval), ref: ref.Profile, edges: map[string][]float64{}, calib: ref.Calibrator}
+	// Live profiles hold the model's features and prediction only; a saved
+	// reference may have more.
+	for name, e := range ref.Profile.Edges() {
+		if name == PredictionFeature && c.Prediction.Type != Class {
+			m.edges[name] = e
+			continue
+		}
+		for _, f := range features {
+			if f.Name == name && f.Type == Numerical {
+				m.edges[name] = e
+			}
+		}
+	}
 	m.pfeat = profileFeatures(features, c.Prediction)
 	for _, f := range features {
 		if n := ref.Profile.Num[f.Name]; n != nil && n.Count > 0 {

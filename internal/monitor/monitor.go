@@ -70,12 +70,15 @@ type savedModel struct {
 
 // walRecord is one accepted batch.
 type walRecord struct {
-	Seq    uint64
-	Model  string
-	Now    int64 // arrival, unix ms
-	Rows   []Row
-	Labels []LabelRow
-	Half   *KServeEvent // one side of a KServe inference
+	Seq   uint64
+	Model string
+	// Fingerprint is the model's schema when the batch came; a replay into
+	// a model whose schema changed skips it.
+	Fingerprint string
+	Now         int64 // arrival, unix ms
+	Rows        []Row
+	Labels      []LabelRow
+	Half        *KServeEvent // one side of a KServe inference
 }
 
 func init() {
@@ -172,15 +175,28 @@ func (m *Monitor) ApplyConfig(cfgs []Config) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for name, md := range next {
-		if m.models[name] == md {
+		old := m.models[name]
+		if old == md {
+			continue
+		}
+		if old != nil {
+			// A reload that keeps the schema (a new threshold, window or
+			// drift method) keeps the data.
+			old.mu.Lock()
+			if old.st.Fingerprint == md.st.Fingerprint {
+				md.st, md.pending = old.st, old.pending
+				md.pending.max = md.cfg.MaxPending
+			}
+			old.mu.Unlock()
 			continue
 		}
 		if saved := m.restored.Models[name]; saved != nil && saved.State != nil && saved.State.Fingerprint == md.st.Fingerprint {
 			md.st = saved.State
 			md.pending.restore(saved.Pending)
-			delete(m.restored.Models, name)
 		}
 	}
+	// The checkpoint is for startup only.
+	m.restored.Models = map[string]*savedModel{}
 	m.models, m.configs = next, nextCfg
 	for name := range m.evals {
 		if m.models[name] == nil {
@@ -226,8 +242,8 @@ func (m *Monitor) replay() error {
 		}
 		m.seq = max(m.seq, rec.Seq)
 		md := m.models[rec.Model]
-		if md == nil {
-			continue // the model is no longer configured
+		if md == nil || rec.Fingerprint != md.st.Fingerprint {
+			continue // the model is no longer configured, or its schema changed
 		}
 		md.mu.Lock()
 		md.applyRecord(&rec)
@@ -319,6 +335,7 @@ func (m *Monitor) commit(md *Model, rec walRecord, kind string) (ApplyResult, er
 	m.mu.Lock()
 	m.seq++
 	rec.Seq = m.seq
+	rec.Fingerprint = md.st.Fingerprint
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&rec); err != nil {
 		m.mu.Unlock()

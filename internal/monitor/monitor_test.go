@@ -299,3 +299,85 @@ func TestSavedReference(t *testing.T) {
 	_, err = ReadReference(filepath.Join(dir, "junk"))
 	require.ErrorContains(t, err, "is not a reference profile saved by mlre profile")
 }
+
+// TestReviewRegressions covers faults found in review.
+func TestReviewRegressions(t *testing.T) {
+	dir := t.TempDir()
+	refCSV := writeReference(t, dir, 2000)
+	cfg := fraudConfig(t, refCSV)
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+
+	t.Run("an unseen category gives an infinite chi-square that JSON still holds", func(t *testing.T) {
+		c := cfg
+		c.Drift.Method = "chisquare"
+		m := openMonitor(t, filepath.Join(dir, "inf"), clock, c)
+		defer m.Close()
+		var b bytes.Buffer
+		for i := 0; i < 50; i++ {
+			fmt.Fprintf(&b, `{"id": "u%d", "features": {"amount": 100, "age": 40, "country": "XX"}, "prediction": 0.5}`+"\n", i)
+		}
+		_, err := m.IngestPredictions("fraud", &b)
+		require.NoError(t, err)
+		m.Evaluate()
+		ev := m.Evaluations()["fraud"]
+		js, err := json.Marshal(ev)
+		require.NoError(t, err)
+		require.Contains(t, string(js), `"name":"country","type":"cat","method":"chisquare"`)
+		require.Contains(t, string(js), `"statistic":null`)
+	})
+	t.Run("a schema change skips the old log on replay", func(t *testing.T) {
+		m := openMonitor(t, filepath.Join(dir, "schema"), clock, cfg)
+		_, err := m.IngestPredictions("fraud", bytes.NewReader(batch(rand.New(rand.NewPCG(1, 1)), 0, 20, 0, clock.Now(), false)))
+		require.NoError(t, err)
+		require.NoError(t, m.wal.Close()) // crash
+		c := cfg
+		c.Features = []FeatureConfig{{Name: "country", Type: Categorical}, {Name: "amount", Type: Numerical}}
+		m2 := openMonitor(t, filepath.Join(dir, "schema"), clock, c)
+		defer m2.Close()
+		md, _ := m2.model("fraud")
+		require.Zero(t, md.st.Predictions["v1"], "rows of the old schema are not replayed into the new one")
+	})
+	t.Run("a saved reference with more features than the config", func(t *testing.T) {
+		ref, err := BuildReference(refCSV, ReferenceOptions{Prediction: cfg.Prediction, Exclude: []string{"gender"}})
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		_, err = ref.WriteTo(&buf)
+		require.NoError(t, err)
+		saved := filepath.Join(dir, "all.mlreprofile")
+		require.NoError(t, os.WriteFile(saved, buf.Bytes(), 0o644))
+		c := cfg
+		c.Features = []FeatureConfig{{Name: "country", Type: Categorical}}
+		c.Reference = ReferenceConfig{Profile: saved}
+		m := openMonitor(t, filepath.Join(dir, "extra"), clock, c)
+		defer m.Close()
+		res, err := m.IngestPredictions("fraud", bytes.NewReader(batch(rand.New(rand.NewPCG(2, 2)), 0, 20, 0, clock.Now(), false)))
+		require.NoError(t, err)
+		require.Equal(t, 20, res.Accepted)
+	})
+	t.Run("a protected attribute that is also a feature", func(t *testing.T) {
+		c := cfg
+		c.ProtectedAttributes = []string{"country"}
+		m := openMonitor(t, filepath.Join(dir, "attr"), clock, c)
+		defer m.Close()
+		_, err := m.IngestPredictions("fraud", bytes.NewReader(batch(rand.New(rand.NewPCG(3, 3)), 0, 300, 0, clock.Now(), false)))
+		require.NoError(t, err)
+		m.Evaluate()
+		groups := m.Evaluations()["fraud"][0].Fairness["country"].Groups
+		require.Contains(t, groups, "DE")
+		require.NotContains(t, groups, "(missing)")
+	})
+	t.Run("a reload that keeps the schema keeps the data", func(t *testing.T) {
+		m := openMonitor(t, filepath.Join(dir, "reload"), clock, cfg)
+		defer m.Close()
+		_, err := m.IngestPredictions("fraud", bytes.NewReader(batch(rand.New(rand.NewPCG(4, 4)), 0, 30, 0, clock.Now(), false)))
+		require.NoError(t, err)
+		c := cfg
+		c.Drift.DriftShare = 0.25
+		require.NoError(t, m.ApplyConfig([]Config{c}))
+		md, _ := m.model("fraud")
+		require.Equal(t, 30.0, md.st.Predictions["v1"])
+		res, err := m.IngestLabels("fraud", strings.NewReader(`{"id": "p3", "label": 1}`))
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Matched, "held predictions survive the reload")
+	})
+}
