@@ -38,75 +38,75 @@ const (
 
 // Config is one entry of `models:`.
 type Config struct {
-	Name string `yaml:"name"`
+	Name string `yaml:"name" json:"name,omitempty"`
 	// Features lists the inputs; empty: inferred from the reference.
-	Features   []FeatureConfig  `yaml:"features"`
-	Prediction PredictionConfig `yaml:"prediction"`
+	Features   []FeatureConfig  `yaml:"features" json:"features,omitempty"`
+	Prediction PredictionConfig `yaml:"prediction" json:"prediction,omitempty"`
 	// ProtectedAttributes are features (or extra fields of each prediction)
 	// whose groups fairness compares.
-	ProtectedAttributes []string        `yaml:"protected_attributes"`
-	Reference           ReferenceConfig `yaml:"reference"`
+	ProtectedAttributes []string        `yaml:"protected_attributes" json:"protected_attributes,omitempty"`
+	Reference           ReferenceConfig `yaml:"reference" json:"reference,omitempty"`
 	// Window is the span each evaluation covers (default 1h); Interval is
 	// how often the monitor evaluates and writes its series (default 1m).
-	Window   model.Duration `yaml:"window"`
-	Interval model.Duration `yaml:"interval"`
+	Window   model.Duration `yaml:"window" json:"window,omitempty"`
+	Interval model.Duration `yaml:"interval" json:"interval,omitempty"`
 	// JoinWindow is how long a prediction waits for its label, and how long
 	// a re-sent id is recognised (default 7d).
-	JoinWindow model.Duration `yaml:"join_window"`
+	JoinWindow model.Duration `yaml:"join_window" json:"join_window,omitempty"`
 	// MaxPending caps the predictions held for label joins and duplicate
 	// detection (default 1,000,000); beyond it the oldest are dropped.
-	MaxPending int         `yaml:"max_pending"`
-	Drift      DriftConfig `yaml:"drift"`
+	MaxPending int         `yaml:"max_pending" json:"max_pending,omitempty"`
+	Drift      DriftConfig `yaml:"drift" json:"drift,omitempty"`
 }
 
 // FeatureConfig is one input.
 type FeatureConfig struct {
-	Name string `yaml:"name"`
-	Type string `yaml:"type"`
+	Name string `yaml:"name" json:"name,omitempty"`
+	Type string `yaml:"type" json:"type,omitempty"`
 }
 
 // PredictionConfig says what the model outputs.
 type PredictionConfig struct {
-	Type string `yaml:"type"` // probability, class or regression
+	Type string `yaml:"type" json:"type,omitempty"` // probability, class or regression
 	// PositiveClass names the positive class of a binary classifier
 	// (probability: the class the score is for); default "1".
-	PositiveClass string `yaml:"positive_class"`
+	PositiveClass string `yaml:"positive_class" json:"positive_class,omitempty"`
 	// Threshold turns a probability into a decision (default 0.5).
-	Threshold *float64 `yaml:"threshold"`
+	Threshold *float64 `yaml:"threshold" json:"threshold,omitempty"`
 }
 
 // ReferenceConfig is the data drift is measured against.
 type ReferenceConfig struct {
 	// File is a CSV file with a header row (relative to the config file).
-	File string `yaml:"file"`
+	File string `yaml:"file" json:"file,omitempty"`
 	// Profile is a reference saved by `mlre profile` (instead of File).
-	Profile string `yaml:"profile"`
+	Profile string `yaml:"profile" json:"profile,omitempty"`
 	// PredictionColumn and LabelColumn name the reference's prediction and
 	// label columns (default "prediction" and "label" when present).
-	PredictionColumn string `yaml:"prediction_column"`
-	LabelColumn      string `yaml:"label_column"`
+	PredictionColumn string `yaml:"prediction_column" json:"prediction_column,omitempty"`
+	LabelColumn      string `yaml:"label_column" json:"label_column,omitempty"`
 }
 
 // DriftConfig tunes drift detection.
 type DriftConfig struct {
 	// Method and Threshold apply to every feature (default: Evidently's
 	// choice per feature).
-	Method    string   `yaml:"method"`
-	Threshold *float64 `yaml:"threshold"`
+	Method    string   `yaml:"method" json:"method,omitempty"`
+	Threshold *float64 `yaml:"threshold" json:"threshold,omitempty"`
 	// DriftShare is the share of drifted features that makes the dataset
 	// drifted (default 0.5, Evidently's).
-	DriftShare float64 `yaml:"drift_share"`
+	DriftShare float64 `yaml:"drift_share" json:"drift_share,omitempty"`
 	// FDR controls the false discovery rate across p-value tests
 	// (Benjamini–Hochberg).
-	FDR bool `yaml:"fdr"`
+	FDR bool `yaml:"fdr" json:"fdr,omitempty"`
 	// Features overrides the method and threshold per feature.
-	Features map[string]FeatureDrift `yaml:"features"`
+	Features map[string]FeatureDrift `yaml:"features" json:"features,omitempty"`
 }
 
 // FeatureDrift overrides drift settings for one feature.
 type FeatureDrift struct {
-	Method    string   `yaml:"method"`
-	Threshold *float64 `yaml:"threshold"`
+	Method    string   `yaml:"method" json:"method,omitempty"`
+	Threshold *float64 `yaml:"threshold" json:"threshold,omitempty"`
 }
 
 // Defaults.
@@ -190,8 +190,13 @@ func ParseConfigs(text []byte, dir string) ([]Config, error) {
 		default:
 			fail("prediction.type", "%q: use probability, class or regression", c.Prediction.Type)
 		}
-		if c.Prediction.PositiveClass == "" {
+		switch {
+		case c.Prediction.PositiveClass == "" && c.Prediction.Type == Probability:
 			c.Prediction.PositiveClass = "1"
+		case c.Prediction.Type == Regression && len(c.ProtectedAttributes) > 0:
+			fail("protected_attributes", "fairness compares selection and error rates of a classifier; a regression has none")
+		case c.Prediction.Type == Class && len(c.ProtectedAttributes) > 0 && c.Prediction.PositiveClass == "":
+			fail("prediction.positive_class", "is required with protected_attributes: fairness compares how often each group gets the positive (favourable) class")
 		}
 		if c.Prediction.Threshold == nil {
 			t := 0.5

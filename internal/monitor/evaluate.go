@@ -101,6 +101,11 @@ func (m *Model) evaluateBuckets(version string, bs []*bucket, now time.Time) Eva
 	if acc.N > 0 {
 		for _, f := range m.schema.Features {
 			method, thr := m.cfg.Drift.Method, m.cfg.Drift.Threshold
+			if method != "" && !drift.Applies(method, driftType(f.Type)) {
+				// A model-wide method applies where it fits (ks to
+				// numerical features); the others keep Evidently's choice.
+				method, thr = "", nil
+			}
 			if o, ok := m.cfg.Drift.Features[f.Name]; ok {
 				if o.Method != "" {
 					method = o.Method
@@ -217,4 +222,11 @@ func (e Evaluation) MarshalJSON() ([]byte, error) {
 		out.PredictionDrift = &v
 	}
 	return json.Marshal(out)
+}
+
+func driftType(featureType string) drift.Type {
+	if featureType == Numerical {
+		return drift.Numerical
+	}
+	return drift.Categorical
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/prometheus/common/model"
 	"github.com/valyala/fastjson"
 	"io"
 	"math"
@@ -307,7 +308,7 @@ func (rp *rowParser) row(i int, v *fastjson.Value) (Row, error) {
 		return fail("timestamp", "%s is in the future (more than %s ahead of the server's clock)", t.UTC().Format(time.RFC3339), maxFuture)
 	}
 	if rp.oldest > 0 && t.Before(rp.now.Add(-rp.oldest)) {
-		return fail("timestamp", "%s is older than the model's join_window (%s)", t.UTC().Format(time.RFC3339), rp.oldest)
+		return fail("timestamp", "%s is older than the model's join_window (%s)", t.UTC().Format(time.RFC3339), model.Duration(rp.oldest))
 	}
 	r.T = t.UnixMilli()
 	if version != nil && version.Type() != fastjson.TypeNull {

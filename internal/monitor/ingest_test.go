@@ -146,6 +146,8 @@ func TestParseConfigs(t *testing.T) {
 		{`[{name: a, prediction: {type: class}, reference: {file: r}, window: 10s}]`, "window: 10s is too short"},
 		{`[{name: a, prediction: {type: probability, threshold: 2}, reference: {file: r}}]`, "prediction.threshold: 2"},
 		{`[{name: "a b", prediction: {type: class}, reference: {file: r}}]`, `name: "a b": use letters`},
+		{`[{name: a, prediction: {type: regression}, reference: {file: r}, protected_attributes: [g]}]`, "protected_attributes: fairness compares selection and error rates of a classifier"},
+		{`[{name: a, prediction: {type: class}, reference: {file: r}, protected_attributes: [g]}]`, "prediction.positive_class: is required with protected_attributes"},
 	} {
 		_, err := ParseConfigs([]byte(tc.yaml), "")
 		require.ErrorContains(t, err, tc.want, tc.yaml)

@@ -97,6 +97,20 @@ func NewModel(c Config) (*Model, error) {
 	if len(features) == 0 {
 		features = ref.Features
 	}
+	for name, fd := range c.Drift.Features {
+		var ft string
+		for _, f := range features {
+			if f.Name == name {
+				ft = f.Type
+			}
+		}
+		switch {
+		case ft == "":
+			return nil, fmt.Errorf("model %s: drift.features.%s: not a feature of the model (%s)", c.Name, name, featureList(features))
+		case fd.Method != "" && !drift.Applies(fd.Method, driftType(ft)):
+			return nil, fmt.Errorf("model %s: drift.features.%s.method: %s does not apply to a %s feature", c.Name, name, fd.Method, ft)
+		}
+	}
 	m := &Model{cfg: c, schema: NewSchema(features, c.Prediction, c.ProtectedAttributes),
 		levels: map[string]map[string]bool{}, lo: map[string]float64{}, hi: map[string]float64{},
 		bucket: time.Duration(c.Interval), ref: ref.Profile, edges: map[string][]float64{}, calib: ref.Calibrator}

@@ -288,7 +288,10 @@ func TestSavedReference(t *testing.T) {
 	ea, eb := a.Evaluations()["fraud"], b.Evaluations()["fraud"]
 	require.Len(t, ea, 1)
 	require.Equal(t, ea[0].Drift, eb[0].Drift)
-	require.Equal(t, ea[0].Estimated, eb[0].Estimated)
+	require.Len(t, eb[0].Estimated, len(ea[0].Estimated))
+	for k, v := range ea[0].Estimated {
+		require.InDelta(t, v, eb[0].Estimated[k], 1e-12, k) // sums in map order
+	}
 
 	// A profile that lacks a configured feature is refused by name.
 	bad := fromProfile
@@ -380,4 +383,31 @@ func TestReviewRegressions(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 1, res.Matched, "held predictions survive the reload")
 	})
+}
+
+func TestDriftSettingsPerFeature(t *testing.T) {
+	dir := t.TempDir()
+	cfg := fraudConfig(t, writeReference(t, dir, 2000))
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	c := cfg
+	c.Drift.Method = "ks" // numerical features only; country keeps Evidently's choice
+	m := openMonitor(t, filepath.Join(dir, "ks"), clock, c)
+	defer m.Close()
+	_, err := m.IngestPredictions("fraud", bytes.NewReader(batch(rand.New(rand.NewPCG(5, 5)), 0, 500, 0, clock.Now(), false)))
+	require.NoError(t, err)
+	m.Evaluate()
+	methods := map[string]string{}
+	for _, r := range m.Evaluations()["fraud"][0].Drift {
+		methods[r.Name] = r.Method
+	}
+	require.Equal(t, map[string]string{"amount": "ks", "age": "ks", "country": "jensenshannon"}, methods)
+
+	bad := cfg
+	bad.Features = nil // inferred from the reference
+	bad.Drift.Features = map[string]FeatureDrift{"amout": {Method: "psi"}}
+	_, err = NewModel(bad)
+	require.ErrorContains(t, err, "drift.features.amout: not a feature of the model (amount, age, country)")
+	bad.Drift.Features = map[string]FeatureDrift{"country": {Method: "ks"}}
+	_, err = NewModel(bad)
+	require.ErrorContains(t, err, "drift.features.country.method: ks does not apply to a categorical feature")
 }
