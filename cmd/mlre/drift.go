@@ -8,9 +8,11 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/term"
 
 	"github.com/mlre-dev/mlre/internal/dataset"
 	"github.com/mlre-dev/mlre/internal/drift"
@@ -21,14 +23,14 @@ func newDriftCmd() *cobra.Command {
 	var (
 		refPath, curPath, schemaPath, method, format, output string
 		threshold, share                                     float64
-		fdr                                                  bool
+		fdr, progress                                        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "drift",
 		Short: "Compare a current dataset with a reference dataset, column by column",
-		Long: `Compare a current CSV file with a reference CSV file column by column and
-decide whether the data has drifted, with the methods and thresholds Evidently
-uses by default (see docs/statistics.md):
+		Long: `Compare a current data file with a reference data file column by column
+and decide whether the data has drifted, with the methods and thresholds
+Evidently uses by default (see docs/statistics.md):
 
   <= 1000 reference rows: ks for numerical columns (> 5 distinct values),
                           else chisquare (> 2 values) or z
@@ -37,18 +39,42 @@ uses by default (see docs/statistics.md):
 
 The dataset drifts when the share of drifted columns reaches --drift-share.
 
+Input formats, chosen by each file's extension (case-insensitive; the two
+files may differ):
+
+  .csv               CSV with a header row; types inferred from the first
+                     10000 rows, missing values as pandas' defaults (NA, ...)
+  .parquet, .pq      Parquet; the file's types (numbers are numerical,
+                     strings and booleans categorical), nulls missing;
+                     nested and repeated columns are not supported
+  .jsonl, .ndjson    JSON Lines, one flat object per line; numbers are
+                     numerical, strings and booleans categorical, null or
+                     an absent key missing
+
+--schema forces column types in any format.
+
+Output formats (--format): table (text, the default), json, or html: one
+self-contained page (inline CSS and SVG, no scripts) with the summary, the
+table and a histogram of reference against current for every column.
+
+Progress goes to stderr when it is a terminal; --progress forces it on,
+--progress=false off.
+
 Exit status: 0 no dataset drift, 1 dataset drift, 2 error (bad file, bad
-schema, a column missing from one file; the message names file, row and column).`,
+schema, a column missing from one file; the message names the file, the row
+or line, and the column).`,
 		Example: `  mlre drift --reference train.csv --current today.csv
+  mlre drift --reference train.parquet --current today.jsonl
   mlre drift --reference train.csv --current today.csv --format json --output drift.json
+  mlre drift --reference train.parquet --current today.parquet --format html --output drift.html
   mlre drift --reference ref.csv --current cur.csv --method psi --threshold 0.2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if refPath == "" || curPath == "" {
 				return usageErr("drift needs --reference FILE and --current FILE")
 			}
-			if format != "table" && format != "json" {
-				return usageErr("--format %q: use table or json", format)
+			if !slices.Contains([]string{"table", "json", "html"}, format) {
+				return usageErr("--format %q: use table, json or html", format)
 			}
 			if method != "" && !slices.Contains(drift.Methods(), method) {
 				return usageErr("--method %q: use one of %v", method, drift.Methods())
@@ -56,7 +82,7 @@ schema, a column missing from one file; the message names file, row and column).
 			if share <= 0 || share > 1 {
 				return usageErr("--drift-share %g: use a share in (0, 1]", share)
 			}
-			opts := report.Options{Method: method, DriftShare: share, FDR: fdr}
+			opts := report.Options{Method: method, DriftShare: share, FDR: fdr, Histograms: format == "html"}
 			if cmd.Flags().Changed("threshold") {
 				if method == "" {
 					return usageErr("--threshold needs --method: thresholds differ between p-value tests and distances")
@@ -76,21 +102,40 @@ schema, a column missing from one file; the message names file, row and column).
 				}
 				ro.Types = types
 			}
+			show := isTerminal(cmd.ErrOrStderr())
+			if cmd.Flags().Changed("progress") {
+				show = progress
+			}
+			refOpts, curOpts := ro, ro
+			stopProgress := func() {}
+			if show {
+				p := report.NewProgress(cmd.ErrOrStderr(), 200*time.Millisecond)
+				refOpts.Progress = p.File("reference", fileSize(refPath))
+				curOpts.Progress = p.File("current", fileSize(curPath))
+				opts.Progress = p.Columns
+				p.Start()
+				stopProgress = p.Stop
+			}
+			defer stopProgress()
 			var ref, cur *dataset.Table
 			errs := make(chan error, 2)
-			go func() { var err error; ref, err = readTable(refPath, ro); errs <- err }()
-			go func() { var err error; cur, err = readTable(curPath, ro); errs <- err }()
+			go func() { var err error; ref, err = dataset.ReadFile(refPath, refOpts); errs <- err }()
+			go func() { var err error; cur, err = dataset.ReadFile(curPath, curOpts); errs <- err }()
 			if err := errors.Join(<-errs, <-errs); err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
 			rep, err := report.Compare(ref, cur, opts)
+			stopProgress() // clear the line before the report goes out
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
 			var buf bytes.Buffer
-			if format == "json" {
+			switch format {
+			case "json":
 				err = report.WriteJSON(&buf, rep)
-			} else {
+			case "html":
+				err = report.WriteHTML(&buf, rep)
+			default:
 				err = report.WriteTable(&buf, rep)
 			}
 			if err != nil {
@@ -111,20 +156,32 @@ schema, a column missing from one file; the message names file, row and column).
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&refPath, "reference", "", "reference CSV file (the data the model was trained or validated on)")
-	f.StringVar(&curPath, "current", "", "current CSV file (the data to check)")
+	f.StringVar(&refPath, "reference", "", "reference file, .csv, .parquet/.pq or .jsonl/.ndjson (the data the model was trained or validated on)")
+	f.StringVar(&curPath, "current", "", "current file, .csv, .parquet/.pq or .jsonl/.ndjson (the data to check)")
 	f.StringVar(&schemaPath, "schema", "", "YAML file with 'numerical: [cols]' and 'categorical: [cols]' to override inferred types")
 	f.StringVar(&method, "method", "", "force one method on every column it applies to: "+fmt.Sprint(drift.Methods()))
 	f.Float64Var(&threshold, "threshold", 0, "threshold for --method (default: the method's own)")
 	f.Float64Var(&share, "drift-share", drift.DefaultDriftShare, "share of drifted columns at which the dataset drifts")
 	f.BoolVar(&fdr, "fdr", false, "control the false discovery rate across columns: decide p-value tests on Benjamini-Hochberg adjusted p-values")
-	f.StringVar(&format, "format", "table", "output format: table or json")
+	f.StringVar(&format, "format", "table", "output format: table, json or html")
+	f.BoolVar(&progress, "progress", false, "show progress on stderr (default: on when stderr is a terminal; --progress=false turns it off)")
 	f.StringVar(&output, "output", "", "write the report to this file instead of stdout")
 	return cmd
 }
 
-func readTable(path string, opts dataset.Options) (*dataset.Table, error) {
-	return dataset.ReadCSVFile(path, opts)
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// fileSize is path's size for the progress display, or 0.
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
 func loadSchema(path string) (map[string]dataset.Type, error) {

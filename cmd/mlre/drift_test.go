@@ -6,9 +6,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlre-dev/mlre/internal/drift"
@@ -112,5 +114,133 @@ func TestDriftCLIFDR(t *testing.T) {
 	for _, c := range rep.Columns {
 		require.NotNil(t, c.PValueAdjusted, c.Name)
 		require.GreaterOrEqual(t, *c.PValueAdjusted, *c.PValue, c.Name)
+	}
+}
+
+// writeFormats writes the rows writeCSV writes as Parquet and JSON Lines too.
+func writeFormats(t *testing.T, dir, name string, rows int, shift float64, cats []string) (csvPath, parquetPath, jsonlPath string) {
+	t.Helper()
+	csvPath = writeCSV(t, dir, name+".csv", rows, shift, cats)
+	b, err := os.ReadFile(csvPath)
+	require.NoError(t, err)
+	type row struct {
+		X float64 `parquet:"x"`
+		C string  `parquet:"c,dict"`
+	}
+	var pq []row
+	var js strings.Builder
+	for line := range strings.SplitSeq(strings.TrimSpace(string(b)), "\n") {
+		if line == "x,c" {
+			continue
+		}
+		x, c, _ := strings.Cut(line, ",")
+		v, err := strconv.ParseFloat(x, 64)
+		require.NoError(t, err)
+		pq = append(pq, row{v, c})
+		fmt.Fprintf(&js, "{\"x\": %s, \"c\": %q}\n", x, c)
+	}
+	parquetPath = filepath.Join(dir, name+".Parquet")
+	f, err := os.Create(parquetPath)
+	require.NoError(t, err)
+	w := parquet.NewGenericWriter[row](f)
+	_, err = w.Write(pq)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	require.NoError(t, f.Close())
+	jsonlPath = filepath.Join(dir, name+".jsonl")
+	require.NoError(t, os.WriteFile(jsonlPath, []byte(js.String()), 0o600))
+	return csvPath, parquetPath, jsonlPath
+}
+
+func TestDriftCLIInputFormats(t *testing.T) {
+	dir := t.TempDir()
+	refCSV, refPQ, refJSONL := writeFormats(t, dir, "ref", 2000, 0, []string{"a", "b", "c"})
+	curCSV, curPQ, curJSONL := writeFormats(t, dir, "cur", 1500, 0.4, []string{"a", "a", "b", "c"})
+
+	code, want, errOut := runCLI(t, "drift", "--reference", refCSV, "--current", curCSV, "--format", "json")
+	require.Equal(t, exitFailure, code, errOut)
+	for _, pair := range [][2]string{{refPQ, curPQ}, {refJSONL, curJSONL}, {refCSV, curPQ}, {refPQ, curJSONL}, {refJSONL, curCSV}} {
+		code, got, errOut := runCLI(t, "drift", "--reference", pair[0], "--current", pair[1], "--format", "json")
+		require.Equal(t, exitFailure, code, errOut)
+		require.JSONEq(t, want, got, "%s vs %s", pair[0], pair[1])
+	}
+
+	other := filepath.Join(dir, "cur.tsv")
+	require.NoError(t, os.WriteFile(other, []byte("x\tc\n"), 0o600))
+	code, _, errOut = runCLI(t, "drift", "--reference", refPQ, "--current", other)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, `cur.tsv: unknown file format ".tsv": the format is chosen by extension, one of .csv (CSV), .parquet or .pq (Parquet), .jsonl or .ndjson (JSON Lines)`)
+
+	bad := filepath.Join(dir, "bad.ndjson")
+	require.NoError(t, os.WriteFile(bad, []byte("{\"x\": 1, \"c\": \"a\"}\n{\"x\": 2, \"c\": \"b\"}\n{\"x\": 3 \"c\": \"a\"}\n"), 0o600))
+	code, _, errOut = runCLI(t, "drift", "--reference", refPQ, "--current", bad)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "bad.ndjson, line 3: malformed JSON")
+}
+
+func TestDriftCLIHTML(t *testing.T) {
+	dir := t.TempDir()
+	ref := writeCSV(t, dir, "ref.csv", 2000, 0, []string{"a", "b", "c"})
+	moved := writeCSV(t, dir, "moved.csv", 1500, 1.5, []string{"a", "a", "a", "b"})
+	out := filepath.Join(dir, "drift.html")
+	code, stdout, errOut := runCLI(t, "drift", "--reference", ref, "--current", moved, "--format", "html", "--output", out)
+	require.Equal(t, exitFailure, code, errOut)
+	require.Empty(t, stdout)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	page := string(b)
+	require.True(t, strings.HasPrefix(page, "<!DOCTYPE html>"))
+	require.Contains(t, page, "Dataset drift detected")
+	require.Equal(t, 2, strings.Count(page, "<svg "))
+	require.Less(t, strings.Index(page, `id="summary"`), strings.Index(page, "<table>"))
+
+	code, _, errOut = runCLI(t, "drift", "--reference", ref, "--current", moved, "--format", "pdf")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, `--format "pdf": use table, json or html`)
+}
+
+func TestDriftCLIProgress(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 50 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "c%d", i)
+	}
+	b.WriteByte('\n')
+	for r := range 300 {
+		for i := range 50 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%.4f", math.Sin(float64(r*(i+1))*0.37))
+		}
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(dir, "wide.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o600))
+
+	code, plain, errOut := runCLI(t, "drift", "--reference", path, "--current", path)
+	require.Equal(t, exitOK, code, errOut)
+	require.Empty(t, errOut, "no progress when stderr is not a terminal")
+
+	code, out, errOut := runCLI(t, "drift", "--reference", path, "--current", path, "--progress")
+	require.Equal(t, exitOK, code, errOut)
+	require.Equal(t, plain, out, "progress leaves stdout alone")
+	require.Contains(t, errOut, "mlre drift: comparing columns 50/50")
+	require.Contains(t, errOut, "mlre drift: reading reference")
+	require.True(t, strings.HasSuffix(errOut, "\r\x1b[K"), "the line is cleared at the end: %q", errOut)
+
+	code, _, errOut = runCLI(t, "drift", "--reference", path, "--current", path, "--progress=false")
+	require.Equal(t, exitOK, code)
+	require.Empty(t, errOut)
+}
+
+func TestDriftHelp(t *testing.T) {
+	code, out, _ := runCLI(t, "drift", "--help")
+	require.Equal(t, exitOK, code)
+	for _, want := range []string{".parquet, .pq", ".jsonl, .ndjson", "table, json or html", "--progress", "self-contained"} {
+		require.Contains(t, out, want)
 	}
 }

@@ -18,7 +18,7 @@ func newProfileCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "profile",
 		Short: "Save a reference profile, so serve need not read the reference data again",
-		Long: `Read a model's reference data (CSV) and save its profile: per feature the
+		Long: `Read a model's reference data (CSV, Parquet or JSONL) and save its profile: per feature the
 counts, range, moments, a quantile sketch and a histogram on the bins live
 data will be compared on, the predictions' profile, and the calibration of
 the predictions by the labels (for estimated performance). The file is small
@@ -114,7 +114,7 @@ row and column) and 2 on a wrong command line.`,
 	f := cmd.Flags()
 	f.StringVar(&cfgPath, "config", "", "mlre.yaml holding the model")
 	f.StringVar(&model, "model", "", "the model (with --config)")
-	f.StringVar(&refPath, "reference", "", "reference data, a CSV file (instead of --config)")
+	f.StringVar(&refPath, "reference", "", "reference data: CSV, Parquet or JSONL, by extension (instead of --config)")
 	f.StringVar(&predType, "prediction-type", "", "with --reference: probability, class or regression (empty: profile no predictions)")
 	f.StringVar(&predCol, "prediction-column", "", `with --reference: the predictions' column (default "prediction" when present)`)
 	f.StringVar(&labelCol, "label-column", "", `with --reference: the labels' column (default "label" when present)`)

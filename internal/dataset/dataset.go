@@ -1,8 +1,9 @@
-// Package dataset reads tabular files (CSV for now) into typed columns for
-// batch drift checks: numerical columns as float64, categorical columns as
-// strings. Column types are inferred from the first rows, as pandas infers
-// dtypes; a later value that does not fit is an error naming the file, the
-// row and the column.
+// Package dataset reads tabular files (CSV, Parquet and JSON Lines) into
+// typed columns for batch drift checks: numerical columns as float64,
+// categorical columns as strings. CSV and JSON Lines column types are
+// inferred from the first rows, as pandas infers dtypes; a later value that
+// does not fit is an error naming the file, the row (or line) and the
+// column. Parquet columns keep the types the file declares.
 package dataset
 
 import (
@@ -94,11 +95,14 @@ func IsMissing(s string) bool {
 	return false
 }
 
-// Error is a problem in a file at a row (1-based, the header is row 1) and
-// column.
+// Error is a problem in a file at a row and column. In CSV files rows are
+// 1-based and the header is row 1; in Parquet files the first data row is
+// row 1. JSON Lines files set Line (1-based, blank lines counted) instead of
+// Row, and Column is the object's key.
 type Error struct {
 	Path   string
 	Row    int
+	Line   int
 	Column string
 	Err    error
 }
@@ -108,8 +112,15 @@ func (e *Error) Error() string {
 	if e.Row > 0 {
 		where += fmt.Sprintf(", row %d", e.Row)
 	}
+	if e.Line > 0 {
+		where += fmt.Sprintf(", line %d", e.Line)
+	}
 	if e.Column != "" {
-		where += fmt.Sprintf(", column %q", e.Column)
+		if e.Line > 0 {
+			where += fmt.Sprintf(", key %q", e.Column)
+		} else {
+			where += fmt.Sprintf(", column %q", e.Column)
+		}
 	}
 	return where + ": " + e.Err.Error()
 }
@@ -118,8 +129,13 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Options tune reading.
 type Options struct {
-	// Types forces a column's type instead of inferring it.
+	// Types forces a column's type instead of inferring it (or, for
+	// Parquet, instead of the type the file declares).
 	Types map[string]Type
+	// Progress, when set, is called with the number of bytes read from the
+	// file each time a file reader reads more of it. ReadParquetFile reads
+	// columns in parallel and calls it from several goroutines at once.
+	Progress func(n int64)
 }
 
 // ReadCSV reads CSV with a header row from r; path names it in errors.
@@ -139,7 +155,7 @@ func ReadCSVFile(path string, opts Options) (*Table, error) {
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	return readCSV(f, path, opts, size)
+	return readCSV(progressReader(f, opts.Progress), path, opts, size)
 }
 
 func readCSV(r io.Reader, path string, opts Options, size int64) (*Table, error) {

@@ -77,7 +77,8 @@ type PredictionConfig struct {
 
 // ReferenceConfig is the data drift is measured against.
 type ReferenceConfig struct {
-	// File is a CSV file with a header row (relative to the config file).
+	// File is the reference data: CSV with a header row, Parquet or JSONL, by
+	// extension (relative to the config file).
 	File string `yaml:"file" json:"file,omitempty"`
 	// Profile is a reference saved by `mlre profile` (instead of File).
 	Profile string `yaml:"profile" json:"profile,omitempty"`

@@ -411,3 +411,28 @@ func TestDriftSettingsPerFeature(t *testing.T) {
 	_, err = NewModel(bad)
 	require.ErrorContains(t, err, "drift.features.country.method: ks does not apply to a categorical feature")
 }
+
+// TestJSONLReference: a reference in JSONL profiles as its CSV twin does.
+func TestJSONLReference(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := writeReference(t, dir, 500)
+	b, err := os.ReadFile(csvPath)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var js strings.Builder
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		fmt.Fprintf(&js, `{"amount": %s, "age": %s, "country": %q, "gender": %q, "prediction": %s, "label": %s}`+"\n", f[0], f[1], f[2], f[3], f[4], f[5])
+	}
+	jsonlPath := filepath.Join(dir, "ref.jsonl")
+	require.NoError(t, os.WriteFile(jsonlPath, []byte(js.String()), 0o644))
+	cfg := fraudConfig(t, csvPath)
+	a, err := BuildReference(csvPath, ReferenceOptions{Features: cfg.Features, Prediction: cfg.Prediction})
+	require.NoError(t, err)
+	j, err := BuildReference(jsonlPath, ReferenceOptions{Features: cfg.Features, Prediction: cfg.Prediction})
+	require.NoError(t, err)
+	ab, _ := a.Profile.MarshalBinary()
+	jb, _ := j.Profile.MarshalBinary()
+	require.Equal(t, ab, jb)
+	require.Equal(t, a.Calibrator, j.Calibrator)
+}

@@ -57,7 +57,7 @@ func BuildReference(path string, o ReferenceOptions) (*Reference, error) {
 			types[f.Name] = dataset.Categorical
 		}
 	}
-	t, err := dataset.ReadCSVFile(path, dataset.Options{Types: types})
+	t, err := dataset.ReadFile(path, dataset.Options{Types: types})
 	if err != nil {
 		return nil, fmt.Errorf("reading reference: %w", err)
 	}

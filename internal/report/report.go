@@ -1,5 +1,6 @@
 // Package report compares a current dataset with a reference dataset column
-// by column and renders the result (JSON or a text table) for `mlre drift`.
+// by column and renders the result (JSON, a text table or a self-contained
+// HTML page) for `mlre drift`.
 package report
 
 import (
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 
 	"github.com/mlre-dev/mlre/internal/dataset"
@@ -30,6 +32,13 @@ type Options struct {
 	// FDR adjusts the p-values of test methods across columns with
 	// Benjamini–Hochberg before deciding drift.
 	FDR bool
+	// Histograms computes each column's reference and current
+	// distributions (Report.Histograms) for the HTML report.
+	Histograms bool
+	// Progress, when set, is called after each column is compared with the
+	// number of columns done and the total. Columns are compared in
+	// parallel, so it may be called from several goroutines at once.
+	Progress func(done, total int)
 }
 
 // Report is the JSON document `mlre drift --format json` prints.
@@ -41,6 +50,17 @@ type Report struct {
 	DriftedColumns int            `json:"drifted_columns"`
 	ColumnsTotal   int            `json:"columns_total"`
 	Columns        []drift.Result `json:"columns"`
+
+	// The rest is for the HTML report, not part of the JSON document.
+
+	// ReferencePath and CurrentPath name the files compared.
+	ReferencePath, CurrentPath string `json:"-"`
+	// DatasetDriftShare is the share of drifted columns at which the
+	// dataset drifts (Options.DriftShare).
+	DatasetDriftShare float64 `json:"-"`
+	// Histograms holds each column's distributions, in the order of
+	// Columns, when Options.Histograms is set.
+	Histograms []Histogram `json:"-"`
 }
 
 // Compare runs drift on every column of ref that cur also has. The two
@@ -55,6 +75,11 @@ func Compare(ref, cur *dataset.Table, opts Options) (*Report, error) {
 	}
 	results := make([]drift.Result, len(ref.Columns))
 	errs := make([]error, len(ref.Columns))
+	var hists []Histogram
+	if opts.Histograms {
+		hists = make([]Histogram, len(ref.Columns))
+	}
+	var done atomic.Int64
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, rc := range ref.Columns {
@@ -68,7 +93,13 @@ func Compare(ref, cur *dataset.Table, opts Options) (*Report, error) {
 			if method != "" && !drift.Applies(method, col.Type) {
 				method = ""
 			}
+			if hists != nil {
+				hists[i] = histogram(col, rc, cc)
+			}
 			results[i], errs[i] = drift.Test(col, method, thresholdFor(method, opts.Threshold))
+			if opts.Progress != nil {
+				opts.Progress(int(done.Add(1)), len(ref.Columns))
+			}
 		}()
 	}
 	wg.Wait()
@@ -85,7 +116,10 @@ func Compare(ref, cur *dataset.Table, opts Options) (*Report, error) {
 		ReferenceRows: ref.Rows, CurrentRows: cur.Rows,
 		DatasetDrift: s.DatasetDrift, DriftShare: s.DriftShare,
 		DriftedColumns: s.DriftedColumns, ColumnsTotal: s.Columns,
-		Columns: results,
+		Columns:       results,
+		ReferencePath: ref.Path, CurrentPath: cur.Path,
+		DatasetDriftShare: opts.DriftShare,
+		Histograms:        hists,
 	}, nil
 }
 

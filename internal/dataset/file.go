@@ -1,0 +1,70 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// ErrUnknownFormat is returned by ReadFile for a file name whose extension
+// names no format it reads.
+var ErrUnknownFormat = errors.New("unknown file format")
+
+// Extensions lists the file name extensions ReadFile knows, by format.
+const Extensions = ".csv (CSV), .parquet or .pq (Parquet), .jsonl or .ndjson (JSON Lines)"
+
+// ReadFile reads a CSV, Parquet or JSON Lines file, chosen by the file
+// name's extension (case-insensitive): .csv; .parquet or .pq; .jsonl or
+// .ndjson.
+func ReadFile(path string, opts Options) (*Table, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
+	case ".csv":
+		return ReadCSVFile(path, opts)
+	case ".parquet", ".pq":
+		return ReadParquetFile(path, opts)
+	case ".jsonl", ".ndjson":
+		return ReadJSONLFile(path, opts)
+	}
+	what := fmt.Sprintf("%q", filepath.Ext(path))
+	if ext == "" {
+		what = "(the name has no extension)"
+	}
+	return nil, &Error{Path: path, Err: fmt.Errorf("%w %s: the format is chosen by extension, one of %s", ErrUnknownFormat, what, Extensions)}
+}
+
+// progressReader reports the bytes read from r to progress, if set.
+func progressReader(r io.Reader, progress func(int64)) io.Reader {
+	if progress == nil {
+		return r
+	}
+	return &countingReader{r: r, progress: progress}
+}
+
+type countingReader struct {
+	r        io.Reader
+	progress func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.progress(int64(n))
+	}
+	return n, err
+}
+
+type countingReaderAt struct {
+	r        io.ReaderAt
+	progress func(int64)
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	if n > 0 {
+		c.progress(int64(n))
+	}
+	return n, err
+}
