@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/mlre-dev/mlre/internal/dataset"
 	"github.com/mlre-dev/mlre/internal/drift"
+	"github.com/mlre-dev/mlre/internal/stats"
 )
 
 // Options choose methods and thresholds.
@@ -165,8 +165,8 @@ func toDriftColumn(rc, cc *dataset.Column) *drift.Column {
 	if rc.Type == dataset.Numerical {
 		c.Type = drift.Numerical
 		c.Ref, c.Cur = finite(rc.Num), finite(cc.Num)
-		slices.Sort(c.Ref)
-		slices.Sort(c.Cur)
+		stats.SortFloat64s(c.Ref)
+		stats.SortFloat64s(c.Cur)
 		c.Sorted = true
 		return c
 	}
