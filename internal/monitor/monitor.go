@@ -460,16 +460,30 @@ func (m *Monitor) Checkpoint() error {
 	seg, err := m.wal.NextSegmentSync()
 	cp := checkpoint{Seq: m.seq, Segment: seg, Models: map[string]*savedModel{}}
 	m.mu.Unlock()
-	var buf bytes.Buffer
 	if err == nil {
+		// Under the locks: a copy of each model's state (a gob round trip
+		// of its buckets, which are small) and of its held predictions (a
+		// slice copy). The large encoding happens after, while ingest goes
+		// on.
 		for _, n := range names {
 			md := models[n]
-			cp.Models[n] = &savedModel{State: md.st, Pending: md.pending.snapshot()}
+			var st modelState
+			var b bytes.Buffer
+			if err = gob.NewEncoder(&b).Encode(md.st); err != nil {
+				break
+			}
+			if err = gob.NewDecoder(&b).Decode(&st); err != nil {
+				break
+			}
+			cp.Models[n] = &savedModel{State: &st, Pending: md.pending.snapshot()}
 		}
-		err = gob.NewEncoder(&buf).Encode(&cp)
 	}
 	for _, n := range names {
 		models[n].mu.Unlock()
+	}
+	var buf bytes.Buffer
+	if err == nil {
+		err = gob.NewEncoder(&buf).Encode(&cp)
 	}
 	if err != nil {
 		return err
