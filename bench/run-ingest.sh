@@ -121,8 +121,10 @@ total=0 # rows ingestbench saw accepted, warm-ups included
 dups=0
 # account FILE: adds a report's accepted rows and duplicates to the totals.
 account() {
-	total=$((total + $(jnum rows_accepted "$1") + $(jnum warmup_rows_accepted "$1")))
-	dups=$((dups + $(jnum duplicates "$1")))
+	local a w d
+	a=$(jnum rows_accepted "$1") w=$(jnum warmup_rows_accepted "$1") d=$(jnum duplicates "$1")
+	total=$((total + ${a:-0} + ${w:-0}))
+	dups=$((dups + ${d:-0}))
 }
 
 # cores: server CPU over the whole run (warm-up included); cpu_s/Mrows: the
@@ -142,8 +144,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	read -r hb1 ht1 st1 < <(host_ticks_steal)
 	t1=$(date +%s.%N)
 	account "$out"
-	acc=$(($(jnum rows_accepted "$out") + $(jnum warmup_rows_accepted "$out")))
+	a1=$(jnum rows_accepted "$out") a2=$(jnum warmup_rows_accepted "$out")
+	acc=$((${a1:-0} + ${a2:-0}))
 	rate=$(jnum rows_per_sec "$out")
+	rate=${rate:-0}
 	cores=$(awk -v c="$((c1 - c0))" -v k="$clk_tck" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", c/k/(b-a)}')
 	cpum=$(awk -v c="$((c1 - c0))" -v k="$clk_tck" -v n="$acc" 'BEGIN {printf "%.2f", (n ? c/k/n*1e6 : 0)}')
 	other=$(awk -v hb="$((hb1 - hb0 - st1 + st0))" -v ht="$((ht1 - ht0))" -v c="$((c1 - c0))" -v k="$clk_tck" \
