@@ -90,7 +90,8 @@ func (c *inproc) apply(cfg *config.Config) error {
 	if config.On(cc.Host.Enabled) {
 		o := hostmetrics.Options{ProcPath: cc.Host.ProcPath, SysPath: cc.Host.SysPath, RootPath: cc.Host.RootPath,
 			Logger: c.a.logger.With("component", "host collector")}
-		if c.host == nil || !reflect.DeepEqual(o.ProcPath+o.SysPath+o.RootPath, c.hostOpts.ProcPath+c.hostOpts.SysPath+c.hostOpts.RootPath) {
+		samePaths := o.ProcPath == c.hostOpts.ProcPath && o.SysPath == c.hostOpts.SysPath && o.RootPath == c.hostOpts.RootPath
+		if c.host == nil || !samePaths {
 			h, err := hostmetrics.New(o)
 			if err != nil {
 				c.a.logger.Warn("host collector off", "err", err)
