@@ -38,7 +38,7 @@ func WriteTable(w io.Writer, r *Report) error {
 			}
 			mem := "-"
 			if u, ok := g.Readings[gpu.FBUsed]; ok {
-				mem = fmt.Sprintf("%.1f / %.1f GiB", u/1024, (u+g.Readings[gpu.FBFree])/1024)
+				mem = fmt.Sprintf("%.1f / %.1f GiB", u/1024, (u+g.Readings[gpu.FBFree]+g.Readings[gpu.FBReserved])/1024)
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Index, g.Name, g.PCIBusID,
 				val(gpu.GPUUtil, "%.0f%%"), mem, val(gpu.GPUTemp, "%.0f°C"), val(gpu.PowerUsage, "%.0f W"), verdictWord(g.Verdict))

@@ -292,7 +292,15 @@ func (c *Collector) readDevice(i int) Device {
 	rd.set(EncUtil, float64(enc), "encoder utilization", r)
 	dec, _, r := h.GetDecoderUtilization()
 	rd.set(DecUtil, float64(dec), "decoder utilization", r)
-	if m, r := h.GetMemoryInfo(); rd.ok("memory info", r) {
+	// The second version of the call reports the driver's reserved memory
+	// apart from what processes use, as nvidia-smi and DCGM do; the first
+	// counts it as used (480 MiB on an idle H100), which would make every
+	// idle GPU look allocated.
+	if m, r := h.GetMemoryInfo_v2(); r == nvml.SUCCESS {
+		d.Values[FBUsed] = float64(m.Used) / (1 << 20)
+		d.Values[FBFree] = float64(m.Free) / (1 << 20)
+		d.Values[FBReserved] = float64(m.Reserved) / (1 << 20)
+	} else if m, r := h.GetMemoryInfo(); rd.ok("memory info", r) {
 		d.Values[FBUsed] = float64(m.Used) / (1 << 20)
 		d.Values[FBFree] = float64(m.Free) / (1 << 20)
 	}

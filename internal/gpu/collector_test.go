@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
+	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -130,7 +131,8 @@ func TestCollectValues(t *testing.T) {
 		{gpu.GPUUtil, 87},
 		{gpu.MemCopyUtil, 41},
 		{gpu.FBUsed, 61440},
-		{gpu.FBFree, 80*1024 - 61440}, // the mock H100 has 80 GiB
+		{gpu.FBFree, 80*1024 - 61440 - 480}, // the mock H100 has 80 GiB, 480 MiB reserved
+		{gpu.FBReserved, 480},
 		{gpu.GPUTemp, 71},
 		{gpu.MemoryTemp, 64},
 		{gpu.PowerUsage, 612.5}, // NVML's milliwatts in watts
@@ -170,6 +172,29 @@ func TestCollectValues(t *testing.T) {
 	require.True(t, ok)
 }
 
+// An idle GPU's driver-reserved memory is not "used" (a real H100 with
+// driver 580 reserves 480 MiB: docs/hardware.md), unless the driver has
+// only the first version of the memory call, which counts it as used.
+func TestReservedMemoryIsNotUsed(t *testing.T) {
+	n := gpusim.NewDGXH100("gpu-node-1")
+	fams := gather(t, newCollector(t, n, ""))
+	gpu1 := map[string]string{"gpu": "1"}
+	for name, want := range map[string]float64{gpu.FBUsed: 0, gpu.FBReserved: 480, gpu.FBFree: 80*1024 - 480} {
+		got, ok := value(t, fams, name, gpu1)
+		require.True(t, ok, name)
+		require.Equal(t, want, got, name)
+	}
+
+	n.Server.Devices[1].(*server.Device).GetMemoryInfo_v2Func = func() (nvml.Memory_v2, nvml.Return) {
+		return nvml.Memory_v2{}, nvml.ERROR_FUNCTION_NOT_FOUND
+	}
+	fams = gather(t, newCollector(t, n, ""))
+	used, _ := value(t, fams, gpu.FBUsed, gpu1)
+	require.Equal(t, 480.0, used, "the first version counts reserved memory as used")
+	_, ok := value(t, fams, gpu.FBReserved, gpu1)
+	require.False(t, ok, "no reserved series without the second version")
+}
+
 func TestXIDsAreCountedByCode(t *testing.T) {
 	n := gpusim.NewDGXH100("gpu-node-1")
 	c := newCollector(t, n, "")
@@ -182,6 +207,11 @@ func TestXIDsAreCountedByCode(t *testing.T) {
 		n.GPU(3).InjectXID(13) // only reaches the collector once it has registered
 		return countXIDs(c, 3, "13") > 0
 	}, 5*time.Second, 30*time.Millisecond)
+	// Events arrive in order: once a marker XID is counted, every XID 13
+	// injected before it has been counted too (the loop above may have
+	// had one in flight).
+	n.GPU(3).InjectXID(31)
+	require.Eventually(t, func() bool { return countXIDs(c, 3, "31") == 1 }, 5*time.Second, 10*time.Millisecond)
 	before := countXIDs(c, 3, "13")
 	n.GPU(3).InjectXID(13)
 	n.GPU(3).InjectXID(48)

@@ -17,6 +17,7 @@ const (
 	DecUtil               = "DCGM_FI_DEV_DEC_UTIL"
 	FBFree                = "DCGM_FI_DEV_FB_FREE"
 	FBUsed                = "DCGM_FI_DEV_FB_USED"
+	FBReserved            = "DCGM_FI_DEV_FB_RESERVED"
 	XIDErrors             = "DCGM_FI_DEV_XID_ERRORS"
 	XIDErrorsTotal        = "DCGM_EXP_XID_ERRORS_TOTAL"
 	ECCSBEVol             = "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL"
@@ -63,6 +64,7 @@ var Fields = []Field{
 	{XIDErrors, "Value of the last XID error encountered.", prometheus.GaugeValue},
 	{FBFree, "Framebuffer memory free (in MiB).", prometheus.GaugeValue},
 	{FBUsed, "Framebuffer memory used (in MiB).", prometheus.GaugeValue},
+	{FBReserved, "Framebuffer memory reserved (in MiB).", prometheus.GaugeValue},
 	{ECCSBEVol, "Total number of single-bit volatile ECC errors.", prometheus.CounterValue},
 	{ECCDBEVol, "Total number of double-bit volatile ECC errors.", prometheus.CounterValue},
 	{ECCSBEAgg, "Total number of single-bit persistent ECC errors.", prometheus.CounterValue},

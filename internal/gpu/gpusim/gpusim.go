@@ -24,7 +24,8 @@ import (
 type State struct {
 	Util, MemCopyUtil  uint32 // percent
 	EncUtil, DecUtil   uint32
-	FBUsedMiB          uint64
+	FBUsedMiB          uint64 // by processes, reserved memory not counted
+	FBReservedMiB      uint64 // held by the driver (480 MiB on a real H100 with driver 580)
 	TempC, MemTempC    uint32
 	PowerW             float64
 	EnergyMJ           uint64 // millijoules since boot
@@ -102,7 +103,7 @@ func New(name string, cfgs ...gpus.Config) *Node {
 		g := &GPU{dev: sd, node: n, memMiB: sd.Config.MemoryMB}
 		g.st = State{
 			TempC: 32, MemTempC: 30, PowerW: 70, SMClockMHz: 345, MemClockMHz: 2619,
-			FBUsedMiB: 0, NVLinks: 18, NVLinkCRCFlit: make([]uint64, 18),
+			FBUsedMiB: 0, FBReservedMiB: 480, NVLinks: 18, NVLinkCRCFlit: make([]uint64, 18),
 			ClocksEventReasons: nvml.ClocksEventReasonGpuIdle,
 		}
 		g.install()
@@ -217,11 +218,21 @@ func (g *GPU) install() {
 		v, r := read(g, func(s *State) uint32 { return s.DecUtil })
 		return v, 167000, r
 	}
+	// As a real driver does, the first version of the call counts the
+	// driver's reserved memory as used; the second reports it apart.
 	d.GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) {
 		return read(g, func(s *State) nvml.Memory {
 			total := g.memMiB << 20
-			used := min(s.FBUsedMiB<<20, total)
+			used := min((s.FBUsedMiB+s.FBReservedMiB)<<20, total)
 			return nvml.Memory{Total: total, Used: used, Free: total - used}
+		})
+	}
+	d.GetMemoryInfo_v2Func = func() (nvml.Memory_v2, nvml.Return) {
+		return read(g, func(s *State) nvml.Memory_v2 {
+			total := g.memMiB << 20
+			reserved := min(s.FBReservedMiB<<20, total)
+			used := min(s.FBUsedMiB<<20, total-reserved)
+			return nvml.Memory_v2{Total: total, Reserved: reserved, Used: used, Free: total - reserved - used}
 		})
 	}
 	d.GetTemperatureFunc = func(nvml.TemperatureSensors) (uint32, nvml.Return) {
