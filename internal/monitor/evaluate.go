@@ -36,7 +36,8 @@ type QualityCheck struct {
 }
 
 // evaluate merges the buckets of the last window per version and measures
-// them; it also drops what has left the window and the join window.
+// them; it also drops the buckets that have left the window. (What leaves
+// the join window is dropped by a logged record: see Monitor.evaluate.)
 func (m *Model) evaluate(now time.Time) []Evaluation {
 	win := time.Duration(m.cfg.Window)
 	from := now.Add(-win).UnixMilli()
@@ -51,7 +52,6 @@ func (m *Model) evaluate(now time.Time) []Evaluation {
 			byVersion[k.Version] = append(byVersion[k.Version], b)
 		}
 	}
-	m.pending.expire(now.Add(-time.Duration(m.cfg.JoinWindow)).UnixMilli())
 
 	versions := make([]string, 0, len(byVersion))
 	for v := range byVersion {

@@ -33,6 +33,7 @@ type Model struct {
 	mu      sync.Mutex
 	st      *modelState
 	pending *pending
+	held    *heldLabels // labels that came before their prediction
 }
 
 // modelState is everything a restart must get back (see checkpoint).
@@ -42,7 +43,7 @@ type modelState struct {
 	// Totals are cumulative counters by version, for *_total series.
 	Predictions map[string]float64
 	Labels      map[string]float64
-	Unmatched   float64
+	Unmatched   float64 // labels that left the join window, or max_pending, without their prediction
 	Duplicates  float64
 	Dropped     float64 // pending predictions dropped at max_pending
 	// Halves are KServe request or response events waiting for the other.
@@ -146,6 +147,7 @@ func NewModel(c Config) (*Model, error) {
 	// the reference has no edges for (no values) gets none.
 	m.st = newState(m.fingerprint())
 	m.pending = newPending(c.MaxPending)
+	m.held = newHeldLabels(c.MaxPending)
 	return m, nil
 }
 
