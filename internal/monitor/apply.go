@@ -16,13 +16,15 @@ func (m *Model) newBucket() *bucket {
 		Unknown: map[string]float64{},
 		FairSel: map[string]*modelmetrics.Fairness{}, FairLab: map[string]*modelmetrics.Fairness{},
 	}
-	switch m.cfg.Prediction.Type {
-	case Regression:
+	switch {
+	case m.cfg.Prediction.Type == Regression:
 		b.Reg = &modelmetrics.Regression{}
+	case m.cfg.Prediction.Multiclass():
+		b.Multi = modelmetrics.NewMulticlass(m.cfg.Prediction.Classes)
 	default:
 		b.Class = &modelmetrics.Classification{}
 	}
-	if m.cfg.Prediction.Type == Probability {
+	if m.cfg.Prediction.Type == Probability && !m.cfg.Prediction.Multiclass() {
 		b.CBPE = &modelmetrics.CBPE{}
 	}
 	for _, a := range m.schema.Attributes {
@@ -101,7 +103,7 @@ func (m *Model) applyPredictions(rows []Row) ApplyResult {
 				b.Unknown[u]++
 			}
 		}
-		if m.cfg.Prediction.Type == Class {
+		if m.cfg.Prediction.categorical() {
 			b.Prof.ObserveString(PredictionFeature, r.PredClass)
 		} else {
 			b.Prof.ObserveNumber(PredictionFeature, r.Pred)
@@ -116,7 +118,7 @@ func (m *Model) applyPredictions(rows []Row) ApplyResult {
 		for j, a := range m.schema.Attributes {
 			b.FairSel[a].Add(groupName(r.Attrs[j]), predPos, nil)
 		}
-		rec := pendingRec{ID: r.ID, T: r.T, Version: r.Version, PredClass: r.PredClass, Pred: r.Pred, Attrs: r.Attrs}
+		rec := pendingRec{ID: r.ID, T: r.T, Version: r.Version, PredClass: r.PredClass, Pred: r.Pred, Probs: r.Probs, Attrs: r.Attrs}
 		if l, ok := m.held.take(r.ID); ok {
 			// The label came first; an inline one is a second label.
 			if r.Label != nil {
@@ -167,10 +169,12 @@ func (m *Model) applyLabels(rows []LabelRow, now time.Time) ApplyResult {
 
 func (m *Model) join(b *bucket, rec *pendingRec, l Label, delay float64) {
 	pos := m.cfg.Prediction.PositiveClass
-	switch m.cfg.Prediction.Type {
-	case Regression:
+	switch {
+	case b.Reg != nil:
 		b.Reg.Add(l.Value, rec.Pred)
-	case Probability:
+	case b.Multi != nil:
+		b.Multi.Add(l.Class, rec.PredClass, rec.Probs)
+	case m.cfg.Prediction.Type == Probability:
 		b.Class.Add(l.Class, rec.PredClass, rec.Pred, pos)
 	default:
 		b.Class.Add(l.Class, rec.PredClass, math.NaN(), pos)

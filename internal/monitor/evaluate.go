@@ -82,6 +82,9 @@ func (m *Model) evaluateBuckets(version string, bs []*bucket, now time.Time) Eva
 		if acc.Class != nil {
 			acc.Class.Merge(b.Class)
 		}
+		if acc.Multi != nil {
+			acc.Multi.Merge(b.Multi)
+		}
 		if acc.Reg != nil {
 			acc.Reg.Merge(b.Reg)
 		}
@@ -165,6 +168,8 @@ func (m *Model) evaluateBuckets(version string, bs []*bucket, now time.Time) Eva
 	}
 	if acc.DelayCount > 0 {
 		switch {
+		case acc.Multi != nil:
+			e.Performance = finite(acc.Multi.Metrics())
 		case acc.Class != nil:
 			e.Performance = finite(acc.Class.Metrics(m.cfg.Prediction.PositiveClass))
 		case acc.Reg != nil:

@@ -16,6 +16,7 @@ type pendingRec struct {
 	Version   string
 	PredClass string
 	Pred      float64
+	Probs     []float64 // a multiclass model's, in the order of its classes
 	Attrs     []string
 	Joined    bool
 }

@@ -103,7 +103,7 @@ func BuildReference(path string, o ReferenceOptions) (*Reference, error) {
 	if predCol != "" && o.Prediction.Type != "" {
 		pc := *t.Column(predCol)
 		pc.Name = PredictionFeature
-		if o.Prediction.Type == Class {
+		if o.Prediction.categorical() { // the class, or a multiclass model's most probable one
 			if pc.Type != dataset.Categorical {
 				pc = categoricalOf(&pc)
 			}
@@ -119,7 +119,7 @@ func BuildReference(path string, o ReferenceOptions) (*Reference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("profiling the reference: %w", err)
 	}
-	if o.Prediction.Type == Probability && predCol != "" && labelCol != "" {
+	if o.Prediction.Type == Probability && !o.Prediction.Multiclass() && predCol != "" && labelCol != "" {
 		pc, lc := t.Column(predCol), t.Column(labelCol)
 		var probs []float64
 		var labels []bool
