@@ -9,7 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mlre-dev/mlre/internal/dataset"
@@ -158,6 +160,27 @@ func (r *Reference) WriteTo(w io.Writer) (int64, error) {
 	b.WriteByte('\n')
 	b.Write(prof)
 	return b.WriteTo(w)
+}
+
+// ProfileExt is the file name extension `mlre profile`'s examples use.
+const ProfileExt = ".mlreprofile"
+
+// IsReferenceProfile reports whether path holds a reference saved by
+// `mlre profile` (it starts with the profile's magic line), or is named
+// like one (ProfileExt), so that ReadReference says what is wrong with it.
+// A file that cannot be read is not one: reading it as data reports why.
+func IsReferenceProfile(path string) bool {
+	if strings.EqualFold(filepath.Ext(path), ProfileExt) {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, len(referenceMagic))
+	n, _ := io.ReadFull(f, b)
+	return string(b[:n]) == referenceMagic
 }
 
 // ReadReference loads a reference saved by WriteTo (`mlre profile`).
