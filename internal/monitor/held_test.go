@@ -223,3 +223,109 @@ func TestHeldLabelsStore(t *testing.T) {
 	h.restore(h.snapshot())
 	require.Equal(t, []heldLabel{{ID: "a", At: 4}, {ID: "d", At: 5}}, h.snapshot())
 }
+
+// TestConcurrentJoinsReplayExactly ingests predictions and labels (many
+// labels first) from several goroutines while another evaluates, expires
+// and checkpoints as time passes; after a crash the replay must give the
+// state the monitor had.
+func TestConcurrentJoinsReplayExactly(t *testing.T) {
+	dir := t.TempDir()
+	cfg := heldConfig(t, dir)
+	cfg.MaxPending = 3000
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	state := filepath.Join(dir, "state")
+	m := openMonitor(t, state, clock, cfg)
+	const workers, rounds, per = 3, 20, 50
+	done := make(chan struct{})
+	errs := make(chan error, workers+1)
+	go func() {
+		defer close(done)
+		for i := range rounds {
+			clock.Add(7 * time.Minute) // labels held in early rounds expire
+			m.Evaluate()
+			if i%5 == 4 {
+				if err := m.Checkpoint(); err != nil {
+					errs <- err
+					return
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	for w := range workers {
+		go func() {
+			r := rand.New(rand.NewPCG(uint64(w), 5))
+			for i := range rounds {
+				start := (w*rounds + i) * per
+				body, labels := splitLabels(t, batch(r, start, per, 0, time.Time{}, true))
+				body = bytes.ReplaceAll(body, []byte(`"timestamp":"0001-01-01T00:00:00Z",`), nil)
+				// A label whose prediction never comes, and one for a
+				// prediction of long ago (joined, or expired: then it waits).
+				labels = fmt.Appendf(labels, `{"id": "ghost-%d-%d", "label": 1}`+"\n", w, i)
+				if i >= 12 {
+					labels = fmt.Appendf(labels, `{"id": "p%d", "label": 0}`+"\n", start-12*per)
+				}
+				first, second := body, labels
+				if i%2 == 0 { // labels first
+					first, second = labels, body
+				}
+				for _, b := range [][]byte{first, second} {
+					var err error
+					if bytes.Contains(b, []byte(`"features"`)) {
+						_, err = m.IngestPredictions("fraud", bytes.NewReader(b))
+					} else {
+						_, err = m.IngestLabels("fraud", bytes.NewReader(b))
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-errs)
+	}
+	<-done
+	select {
+	case err := <-errs:
+		require.NoError(t, err)
+	default:
+	}
+	// Then, in order: every ghost leaves the join window, one more label
+	// waits, and one is sent twice.
+	clock.Add(61 * time.Minute)
+	m.Evaluate()
+	_, err := m.IngestLabels("fraud", strings.NewReader(`{"id": "last", "label": 1}`+"\n"+`{"id": "last", "label": 1}`))
+	require.NoError(t, err)
+	snapshot := func(m *Monitor) map[string]float64 {
+		md, _ := m.model("fraud")
+		md.mu.Lock()
+		defer md.mu.Unlock()
+		return map[string]float64{"labels": md.st.Labels["v1"], "predictions": md.st.Predictions["v1"],
+			"unmatched": md.st.Unmatched, "duplicates": md.st.Duplicates, "held": float64(md.held.len()), "pending": float64(md.pending.len())}
+	}
+	m.Evaluate()
+	before, evBefore := snapshot(m), m.Evaluations()["fraud"]
+	require.Equal(t, float64(workers*rounds*per), before["predictions"])
+	require.Positive(t, before["labels"])
+	require.GreaterOrEqual(t, before["unmatched"], float64(workers*rounds), "the ghost labels expired")
+	require.Equal(t, 1.0, before["held"])
+	require.Positive(t, before["duplicates"])
+	require.NoError(t, m.wal.Close()) // crash
+
+	m2 := openMonitor(t, state, clock, cfg)
+	defer m2.Close()
+	require.Equal(t, before, snapshot(m2))
+	m2.Evaluate()
+	evAfter := m2.Evaluations()["fraud"]
+	require.Len(t, evAfter, len(evBefore))
+	for i, e := range evBefore {
+		require.Len(t, evAfter[i].Performance, len(e.Performance))
+		for k, v := range e.Performance {
+			require.InDelta(t, v, evAfter[i].Performance[k], 1e-12, k) // sums in map order
+		}
+	}
+}
