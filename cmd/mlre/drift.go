@@ -16,6 +16,7 @@ import (
 
 	"github.com/mlre-dev/mlre/internal/dataset"
 	"github.com/mlre-dev/mlre/internal/drift"
+	"github.com/mlre-dev/mlre/internal/monitor"
 	"github.com/mlre-dev/mlre/internal/report"
 )
 
@@ -53,6 +54,15 @@ files may differ):
 
 --schema forces column types in any format.
 
+The reference may instead be a profile saved by mlre profile (recognised by
+its content, or a .mlreprofile name), so that a CI gate need not read the
+reference data again. The current file's columns are then compared with the
+profile's features (other columns are listed, not compared), with the types
+the profile has, and drift is computed from the profile as mlre serve does:
+exact while the profile holds every value (up to 1000) or counts every
+distinct value (up to 100), from its quantile sketch and histogram beyond,
+where results can differ slightly from a run on the data (docs/statistics.md).
+
 Output formats (--format): table (text, the default), json, or html: one
 self-contained page (inline CSS and SVG, no scripts) with the summary, the
 table and a histogram of reference against current for every column.
@@ -67,7 +77,9 @@ or line, and the column).`,
   mlre drift --reference train.parquet --current today.jsonl
   mlre drift --reference train.csv --current today.csv --format json --output drift.json
   mlre drift --reference train.parquet --current today.parquet --format html --output drift.html
-  mlre drift --reference ref.csv --current cur.csv --method psi --threshold 0.2`,
+  mlre drift --reference ref.csv --current cur.csv --method psi --threshold 0.2
+  mlre profile --reference train.parquet -o train.mlreprofile
+  mlre drift --reference train.mlreprofile --current today.parquet`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if refPath == "" || curPath == "" {
@@ -88,6 +100,13 @@ or line, and the column).`,
 					return usageErr("--threshold needs --method: thresholds differ between p-value tests and distances")
 				}
 				opts.Threshold = &threshold
+			}
+			if monitor.IsReferenceProfile(refPath) {
+				rep, err := compareWithProfile(cmd, refPath, curPath, schemaPath, opts)
+				if err != nil {
+					return err
+				}
+				return writeDriftReport(cmd, rep, format, output)
 			}
 			if os.Getenv("GOGC") == "" {
 				// The columns are most of the heap and live to the end: a lower
@@ -129,34 +148,11 @@ or line, and the column).`,
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			var buf bytes.Buffer
-			switch format {
-			case "json":
-				err = report.WriteJSON(&buf, rep)
-			case "html":
-				err = report.WriteHTML(&buf, rep)
-			default:
-				err = report.WriteTable(&buf, rep)
-			}
-			if err != nil {
-				return err
-			}
-			var w io.Writer = cmd.OutOrStdout()
-			if output != "" {
-				if err := os.WriteFile(output, buf.Bytes(), 0o644); err != nil {
-					return &exitError{code: exitUsage, err: fmt.Errorf("writing --output: %w", err)}
-				}
-			} else if _, err := w.Write(buf.Bytes()); err != nil {
-				return err
-			}
-			if rep.DatasetDrift {
-				return &exitError{code: exitFailure, err: fmt.Errorf("dataset drift: %d of %d columns drifted", rep.DriftedColumns, rep.ColumnsTotal)}
-			}
-			return nil
+			return writeDriftReport(cmd, rep, format, output)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&refPath, "reference", "", "reference file, .csv, .parquet/.pq or .jsonl/.ndjson (the data the model was trained or validated on)")
+	f.StringVar(&refPath, "reference", "", "reference file, .csv, .parquet/.pq or .jsonl/.ndjson (the data the model was trained or validated on), or a profile of it saved by mlre profile")
 	f.StringVar(&curPath, "current", "", "current file, .csv, .parquet/.pq or .jsonl/.ndjson (the data to check)")
 	f.StringVar(&schemaPath, "schema", "", "YAML file with 'numerical: [cols]' and 'categorical: [cols]' to override inferred types")
 	f.StringVar(&method, "method", "", "force one method on every column it applies to: "+fmt.Sprint(drift.Methods()))
@@ -167,6 +163,36 @@ or line, and the column).`,
 	f.BoolVar(&progress, "progress", false, "show progress on stderr (default: on when stderr is a terminal; --progress=false turns it off)")
 	f.StringVar(&output, "output", "", "write the report to this file instead of stdout")
 	return cmd
+}
+
+// writeDriftReport writes rep in format to --output or stdout, and turns
+// dataset drift into exit status 1.
+func writeDriftReport(cmd *cobra.Command, rep *report.Report, format, output string) error {
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "json":
+		err = report.WriteJSON(&buf, rep)
+	case "html":
+		err = report.WriteHTML(&buf, rep)
+	default:
+		err = report.WriteTable(&buf, rep)
+	}
+	if err != nil {
+		return err
+	}
+	var w io.Writer = cmd.OutOrStdout()
+	if output != "" {
+		if err := os.WriteFile(output, buf.Bytes(), 0o644); err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("writing --output: %w", err)}
+		}
+	} else if _, err := w.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if rep.DatasetDrift {
+		return &exitError{code: exitFailure, err: fmt.Errorf("dataset drift: %d of %d columns drifted", rep.DriftedColumns, rep.ColumnsTotal)}
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a terminal.

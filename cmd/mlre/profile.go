@@ -14,7 +14,7 @@ import (
 
 func newProfileCmd() *cobra.Command {
 	var cfgPath, model, refPath, predType, predCol, labelCol, positive, output string
-	var exclude []string
+	var exclude, classes []string
 	cmd := &cobra.Command{
 		Use:   "profile",
 		Short: "Save a reference profile, so serve need not read the reference data again",
@@ -78,8 +78,11 @@ row and column) and 2 on a wrong command line.`,
 				default:
 					return usageErr("--prediction-type %q: use probability, class or regression", predType)
 				}
+				if len(classes) > 0 && predType != monitor.Probability {
+					return usageErr("--classes goes with --prediction-type probability (a multiclass model's probabilities)")
+				}
 				th := 0.5
-				o = monitor.ReferenceOptions{Prediction: monitor.PredictionConfig{Type: predType, PositiveClass: positive, Threshold: &th},
+				o = monitor.ReferenceOptions{Prediction: monitor.PredictionConfig{Type: predType, PositiveClass: positive, Threshold: &th, Classes: classes},
 					PredictionColumn: predCol, LabelColumn: labelCol, Exclude: exclude}
 			default:
 				return usageErr("profile needs --config FILE --model NAME, or --reference FILE")
@@ -119,6 +122,7 @@ row and column) and 2 on a wrong command line.`,
 	f.StringVar(&predCol, "prediction-column", "", `with --reference: the predictions' column (default "prediction" when present)`)
 	f.StringVar(&labelCol, "label-column", "", `with --reference: the labels' column (default "label" when present)`)
 	f.StringVar(&positive, "positive-class", "1", "with --reference: a binary model's positive class")
+	f.StringSliceVar(&classes, "classes", nil, "with --reference and --prediction-type probability: a multiclass model's classes (the prediction column then holds the predicted class)")
 	f.StringSliceVar(&exclude, "exclude", nil, "with --reference: columns that are not features (e.g. protected attributes)")
 	f.StringVarP(&output, "output", "o", "", "where to write the profile")
 	return cmd

@@ -61,3 +61,27 @@ func TestProfile(t *testing.T) {
 		require.Contains(t, stderr, tc.want, tc.args)
 	}
 }
+
+func TestProfileMulticlass(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("x,predicted,label\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "%d,%s,%s\n", i%17, []string{"cat", "dog", "bird"}[i%3], []string{"cat", "dog", "bird"}[i%2])
+	}
+	ref := filepath.Join(dir, "ref.csv")
+	require.NoError(t, os.WriteFile(ref, []byte(b.String()), 0o644))
+	out := filepath.Join(dir, "mc.mlreprofile")
+	code, _, stderr := runCLI(t, "profile", "--reference", ref, "--prediction-type", "probability", "--classes", "cat,dog,bird",
+		"--prediction-column", "predicted", "-o", out)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stderr, "1 features [x (numerical)], probability predictions; wrote")
+	r, err := monitor.ReadReference(out)
+	require.NoError(t, err)
+	require.Nil(t, r.Calibrator, "no calibration for a multiclass model")
+	require.Equal(t, int64(100), r.Profile.Cat[monitor.PredictionFeature].Counts["bird"], "the predicted class is profiled as a category")
+
+	code, _, stderr = runCLI(t, "profile", "--reference", ref, "--prediction-type", "class", "--classes", "cat,dog", "-o", out)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--classes goes with --prediction-type probability")
+}

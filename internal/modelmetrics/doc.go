@@ -1,5 +1,6 @@
 // Package modelmetrics computes model-quality metrics from mergeable state:
-// classification (with labels), regression, NannyML's confidence-based
+// classification (with labels; Multiclass for models that output a
+// probability per class), regression, NannyML's confidence-based
 // performance estimation (CBPE, before labels arrive) and Fairlearn's group
 // fairness metrics.
 //
@@ -21,7 +22,7 @@
 // FairnessMetrics uses NaN for what is undefined.
 //
 // Deviations from the references, all documented where they arise:
-//   - ROC AUC (Classification and CBPE) is computed from scores binned into
+//   - ROC AUC (Classification, Multiclass and CBPE) is computed from scores binned into
 //     NumBins equal-width bins on [0, 1], treating scores within a bin as tied.
 //     The error is at most half the share of (positive, negative) pairs that
 //     share a bin: within 3e-6 on the reference cases, none when scores are

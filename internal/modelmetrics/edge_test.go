@@ -151,6 +151,52 @@ func TestScoreBins(t *testing.T) {
 	}
 }
 
+func TestMulticlassEdgeCases(t *testing.T) {
+	classes := []string{"cat", "dog", "bird"}
+	m := NewMulticlass(classes)
+	require.Equal(t, map[string]float64{"count": 0}, m.Metrics())
+
+	m.Add("cat", "cat", []float64{1, 0, 0})
+	m.Add("dog", "cat", []float64{0.5, 0.5, 0})
+	got := m.Metrics()
+	require.NotContains(t, got, "roc_auc", "bird was never the label: one-vs-rest AUC is undefined for it")
+	// Clipped to [eps, 1-eps] and divided by the row's sum, as scikit-learn.
+	lossCat := -math.Log((1 - logLossEps) / (1 - logLossEps + 2*logLossEps))
+	lossDog := -math.Log(0.5 / (1 + logLossEps))
+	require.InDelta(t, (lossCat+lossDog)/2, got["log_loss"], 1e-15)
+	require.Equal(t, 0.5, got["accuracy"])
+
+	m.Add("bird", "bird", []float64{0.1, 0.1, 0.8})
+	got = m.Metrics()
+	// cat: positives {1}, negatives {0.5, 0.1}: 1; dog: positives {0.5},
+	// negatives {0, 0.1}: 1; bird: positives {0.8}, negatives {0, 0}: 1.
+	require.Equal(t, 1.0, got["roc_auc"])
+
+	// A label outside the classes, or probabilities of another length,
+	// count for accuracy but not for the scores.
+	m.Add("fish", "cat", []float64{0.2, 0.3, 0.5})
+	m.Add("cat", "cat", []float64{0.9, 0.1})
+	require.Equal(t, uint64(5), m.Pairs.Count)
+	require.Equal(t, uint64(3), m.Scored)
+
+	// State of other classes does not merge its scores.
+	o := NewMulticlass([]string{"cat", "bird", "dog"})
+	o.Add("cat", "cat", []float64{0.9, 0.05, 0.05})
+	m.Merge(o)
+	require.True(t, m.ClassConflict)
+	got = m.Metrics()
+	require.Equal(t, 6.0, got["count"])
+	require.NotContains(t, got, "log_loss")
+	require.NotContains(t, got, "roc_auc")
+
+	// A zero value (decoded old state) takes scores without panicking.
+	var z Multiclass
+	z.Classes = classes
+	z.Add("cat", "cat", []float64{0.6, 0.3, 0.1})
+	z.Merge(NewMulticlass(classes))
+	require.Equal(t, uint64(1), z.Scored)
+}
+
 func TestRegressionEdgeCases(t *testing.T) {
 	var r Regression
 	r.Add(2, 3)

@@ -77,6 +77,26 @@ func TestMergedBucketsEqualOnePass(t *testing.T) {
 				requireSameMetrics(t, one.Metrics(""), merged.Metrics(""))
 			})
 		}
+		for _, tc := range ref.MulticlassProba {
+			t.Run(codec+"/multiclass/"+tc.Name, func(t *testing.T) {
+				one, merged := NewMulticlass(tc.Classes), NewMulticlass(tc.Classes)
+				for i := range tc.Labels {
+					one.Add(tc.Labels[i], tc.Predicted[i], tc.Probs[i])
+				}
+				for _, ch := range chunks(len(tc.Labels)) {
+					b := NewMulticlass(tc.Classes)
+					for i := ch[0]; i < ch[1]; i++ {
+						b.Add(tc.Labels[i], tc.Predicted[i], tc.Probs[i])
+					}
+					merged.Merge(roundTrip(t, b, useGob))
+				}
+				require.False(t, merged.ClassConflict)
+				require.Equal(t, one.Pairs.Confusion, merged.Pairs.Confusion)
+				require.Equal(t, one.PositiveScores, merged.PositiveScores)
+				require.Equal(t, one.NegativeScores, merged.NegativeScores)
+				requireSameMetrics(t, one.Metrics(), merged.Metrics())
+			})
+		}
 		for _, tc := range ref.Regression {
 			t.Run(codec+"/regression/"+tc.Name, func(t *testing.T) {
 				var one, merged Regression

@@ -28,6 +28,14 @@ type reference struct {
 		Predicted []string           `json:"predicted"`
 		Expect    map[string]float64 `json:"expect"`
 	} `json:"multiclass"`
+	MulticlassProba []struct {
+		Name      string             `json:"name"`
+		Classes   []string           `json:"classes"`
+		Labels    []string           `json:"labels"`
+		Predicted []string           `json:"predicted"`
+		Probs     [][]float64        `json:"probs"`
+		Expect    map[string]float64 `json:"expect"`
+	} `json:"multiclass_proba"`
 	Regression []struct {
 		Name   string             `json:"name"`
 		Y      []float64          `json:"y"`
@@ -138,6 +146,38 @@ func TestClassificationMatchesSklearn(t *testing.T) {
 			require.Len(t, got, 5, "metrics %v", got)
 			for k, want := range tc.Expect {
 				requireAbs(t, want, got[k], tolCounts, k)
+			}
+		})
+	}
+}
+
+// TestMulticlassMatchesSklearn checks a model that outputs a probability
+// per class: macro precision, recall and F1, log_loss and one-vs-rest macro
+// ROC AUC.
+func TestMulticlassMatchesSklearn(t *testing.T) {
+	ref := mustReference(t)
+	require.Len(t, ref.MulticlassProba, 3)
+	for _, tc := range ref.MulticlassProba {
+		t.Run(tc.Name, func(t *testing.T) {
+			// Two halves merged, as buckets are.
+			a, b := NewMulticlass(tc.Classes), NewMulticlass(tc.Classes)
+			for i := range tc.Labels {
+				m := a
+				if i%2 == 1 {
+					m = b
+				}
+				m.Add(tc.Labels[i], tc.Predicted[i], tc.Probs[i])
+			}
+			a.Merge(b)
+			got := a.Metrics()
+			require.Equal(t, float64(len(tc.Labels)), got["count"])
+			require.Len(t, got, len(tc.Expect)+1, "metrics %v", got)
+			for _, k := range []string{"accuracy", "precision", "recall", "f1"} {
+				requireAbs(t, tc.Expect[k], got[k], tolCounts, k)
+			}
+			requireRel(t, tc.Expect["log_loss"], got["log_loss"], tolLogLoss, "log_loss")
+			if want, ok := tc.Expect["roc_auc"]; ok {
+				requireAbs(t, want, got["roc_auc"], tolAUC, "roc_auc")
 			}
 		})
 	}

@@ -54,6 +54,7 @@ type ModelSummary struct {
 	Versions       []VersionSummary   `json:"versions"`
 	Evaluated      *time.Time         `json:"evaluated_at"`
 	Pending        int                `json:"pending_predictions"`
+	PendingLabels  int                `json:"pending_labels"`
 	PredictionsAll map[string]float64 `json:"predictions_total"`
 }
 
@@ -94,6 +95,7 @@ func (m *Monitor) summaries() []ModelSummary {
 	for i, md := range models {
 		md.mu.Lock()
 		out[i].Pending = md.pending.len()
+		out[i].PendingLabels = md.held.len()
 		out[i].PredictionsAll = map[string]float64{}
 		for v, n := range md.st.Predictions {
 			out[i].PredictionsAll[v] = n

@@ -16,13 +16,15 @@ func (m *Model) newBucket() *bucket {
 		Unknown: map[string]float64{},
 		FairSel: map[string]*modelmetrics.Fairness{}, FairLab: map[string]*modelmetrics.Fairness{},
 	}
-	switch m.cfg.Prediction.Type {
-	case Regression:
+	switch {
+	case m.cfg.Prediction.Type == Regression:
 		b.Reg = &modelmetrics.Regression{}
+	case m.cfg.Prediction.Multiclass():
+		b.Multi = modelmetrics.NewMulticlass(m.cfg.Prediction.Classes)
 	default:
 		b.Class = &modelmetrics.Classification{}
 	}
-	if m.cfg.Prediction.Type == Probability {
+	if m.cfg.Prediction.Type == Probability && !m.cfg.Prediction.Multiclass() {
 		b.CBPE = &modelmetrics.CBPE{}
 	}
 	for _, a := range m.schema.Attributes {
@@ -48,8 +50,11 @@ func (m *Model) bucketAt(version string, t int64) *bucket {
 type ApplyResult struct {
 	Accepted   int `json:"accepted"`
 	Duplicates int `json:"duplicates"`
-	Matched    int `json:"matched,omitempty"`
-	Unmatched  int `json:"unmatched,omitempty"`
+	// Matched counts labels joined to their prediction: labels that found
+	// it held, or predictions that found their label held.
+	Matched int `json:"matched,omitempty"`
+	// Held counts labels whose prediction has not come yet.
+	Held int `json:"held,omitempty"`
 }
 
 // applyPredictions adds validated rows; ids already held are duplicates
@@ -98,7 +103,7 @@ func (m *Model) applyPredictions(rows []Row) ApplyResult {
 				b.Unknown[u]++
 			}
 		}
-		if m.cfg.Prediction.Type == Class {
+		if m.cfg.Prediction.categorical() {
 			b.Prof.ObserveString(PredictionFeature, r.PredClass)
 		} else {
 			b.Prof.ObserveNumber(PredictionFeature, r.Pred)
@@ -113,8 +118,16 @@ func (m *Model) applyPredictions(rows []Row) ApplyResult {
 		for j, a := range m.schema.Attributes {
 			b.FairSel[a].Add(groupName(r.Attrs[j]), predPos, nil)
 		}
-		rec := pendingRec{ID: r.ID, T: r.T, Version: r.Version, PredClass: r.PredClass, Pred: r.Pred, Attrs: r.Attrs}
-		if r.Label != nil {
+		rec := pendingRec{ID: r.ID, T: r.T, Version: r.Version, PredClass: r.PredClass, Pred: r.Pred, Probs: r.Probs, Attrs: r.Attrs}
+		if l, ok := m.held.take(r.ID); ok {
+			// The label came first; an inline one is a second label.
+			if r.Label != nil {
+				m.st.Duplicates++
+			}
+			res.Matched++
+			rec.Joined = true
+			m.join(b, &rec, l.Label, math.Max(0, float64(l.At-r.T)/1000))
+		} else if r.Label != nil {
 			rec.Joined = true
 			m.join(b, &rec, *r.Label, 0)
 		}
@@ -127,15 +140,19 @@ func (m *Model) applyPredictions(rows []Row) ApplyResult {
 
 // applyLabels joins labels to held predictions; they count in the bucket
 // of their arrival (now), so performance over a window is that of the
-// predictions labelled in it.
+// predictions labelled in it. A label whose prediction is not held waits
+// for it (see applyPredictions) until the join window ends.
 func (m *Model) applyLabels(rows []LabelRow, now time.Time) ApplyResult {
 	var res ApplyResult
 	for _, l := range rows {
 		rec, ok := m.pending.get(l.ID)
 		switch {
+		case !ok && m.held.has(l.ID):
+			res.Duplicates++
+			m.st.Duplicates++
 		case !ok:
-			res.Unmatched++
-			m.st.Unmatched++
+			res.Held++
+			m.st.Unmatched += float64(m.held.add(heldLabel{ID: l.ID, At: now.UnixMilli(), Label: l.Label}))
 		case rec.Joined:
 			res.Duplicates++
 			m.st.Duplicates++
@@ -146,16 +163,18 @@ func (m *Model) applyLabels(rows []LabelRow, now time.Time) ApplyResult {
 			m.join(m.bucketAt(rec.Version, now.UnixMilli()), rec, l.Label, delay)
 		}
 	}
-	res.Accepted = res.Matched
+	res.Accepted = res.Matched + res.Held
 	return res
 }
 
 func (m *Model) join(b *bucket, rec *pendingRec, l Label, delay float64) {
 	pos := m.cfg.Prediction.PositiveClass
-	switch m.cfg.Prediction.Type {
-	case Regression:
+	switch {
+	case b.Reg != nil:
 		b.Reg.Add(l.Value, rec.Pred)
-	case Probability:
+	case b.Multi != nil:
+		b.Multi.Add(l.Class, rec.PredClass, rec.Probs)
+	case m.cfg.Prediction.Type == Probability:
 		b.Class.Add(l.Class, rec.PredClass, rec.Pred, pos)
 	default:
 		b.Class.Add(l.Class, rec.PredClass, math.NaN(), pos)
@@ -182,9 +201,30 @@ func groupName(g string) string {
 	return g
 }
 
-// applyRecord applies one logged batch.
+// expiring reports whether predictions or labels older than cutoff (unix
+// ms) are held.
+func (m *Model) expiring(cutoff int64) bool {
+	t, ok := m.pending.oldest()
+	if ok && t < cutoff {
+		return true
+	}
+	t, ok = m.held.oldest()
+	return ok && t < cutoff
+}
+
+// expire drops the predictions made and the labels received before
+// cutoff; a label dropped without its prediction is unmatched.
+func (m *Model) expire(cutoff int64) {
+	m.pending.expire(cutoff)
+	m.st.Unmatched += float64(m.held.expire(cutoff))
+}
+
+// applyRecord applies one logged record.
 func (m *Model) applyRecord(rec *walRecord) ApplyResult {
 	switch {
+	case rec.Expire != 0:
+		m.expire(rec.Expire)
+		return ApplyResult{}
 	case rec.Labels != nil:
 		return m.applyLabels(rec.Labels, time.UnixMilli(rec.Now))
 	case rec.Half != nil:

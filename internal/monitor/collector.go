@@ -9,11 +9,12 @@ import (
 var (
 	dPredictions = prometheus.NewDesc("mlre_model_predictions_total", "Predictions accepted, by model and version.", []string{"model", "version"}, nil)
 	dLabels      = prometheus.NewDesc("mlre_model_labels_total", "Labels joined to their predictions, by model and version.", []string{"model", "version"}, nil)
-	dUnmatched   = prometheus.NewDesc("mlre_model_labels_unmatched_total", "Labels whose prediction was not held (never sent, or out of the join window or max_pending).", []string{"model"}, nil)
+	dUnmatched   = prometheus.NewDesc("mlre_model_labels_unmatched_total", "Labels that never met their prediction: held for join_window without it coming (or dropped at max_pending).", []string{"model"}, nil)
 	dDuplicates  = prometheus.NewDesc("mlre_model_duplicates_total", "Predictions and labels re-sent with an id already held, counted once.", []string{"model"}, nil)
 	dDropped     = prometheus.NewDesc("mlre_model_pending_dropped_total", "Predictions dropped from the join store at max_pending before their label came.", []string{"model"}, nil)
 	dUnjoined    = prometheus.NewDesc("mlre_model_kserve_unjoined_total", "KServe request or response events dropped because the other half did not come within 10 minutes.", []string{"model"}, nil)
 	dPending     = prometheus.NewDesc("mlre_model_pending_predictions", "Predictions held for label joins and duplicate detection.", []string{"model"}, nil)
+	dHeldLabels  = prometheus.NewDesc("mlre_model_pending_labels", "Labels held for a prediction that has not come yet.", []string{"model"}, nil)
 	dWindowRows  = prometheus.NewDesc("mlre_model_window_predictions", "Predictions in the model's current window.", []string{"model", "version"}, nil)
 	dDriftScore  = prometheus.NewDesc("mlre_model_feature_drift_score", "Drift of a feature from the reference over the window: the method's statistic (a distance, or the test statistic for ks, chisquare, z).", []string{"model", "version", "feature", "method"}, nil)
 	dDriftP      = prometheus.NewDesc("mlre_model_feature_drift_p_value", "P-value of a feature's drift test (ks, chisquare, z); adjusted by Benjamini–Hochberg when drift.fdr is on.", []string{"model", "version", "feature", "method"}, nil)
@@ -66,6 +67,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(dDropped, prometheus.CounterValue, md.st.Dropped, name)
 		ch <- prometheus.MustNewConstMetric(dUnjoined, prometheus.CounterValue, md.st.UnjoinedHalves, name)
 		g(dPending, float64(md.pending.len()), name)
+		g(dHeldLabels, float64(md.held.len()), name)
 		md.mu.Unlock()
 		for _, e := range evals[name] {
 			v := e.Version

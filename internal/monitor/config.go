@@ -31,10 +31,14 @@ const (
 
 // Prediction types.
 const (
-	Probability = "probability" // a binary classifier's P(positive class)
+	Probability = "probability" // a binary classifier's P(positive class), or with classes a probability per class
 	Class       = "class"       // a class label
 	Regression  = "regression"  // a number
 )
+
+// ProbabilitySumTolerance is how far from 1 a multiclass model's
+// probabilities may sum; each row is divided by its sum.
+const ProbabilitySumTolerance = 0.01
 
 // Config is one entry of `models:`.
 type Config struct {
@@ -73,6 +77,21 @@ type PredictionConfig struct {
 	PositiveClass string `yaml:"positive_class" json:"positive_class,omitempty"`
 	// Threshold turns a probability into a decision (default 0.5).
 	Threshold *float64 `yaml:"threshold" json:"threshold,omitempty"`
+	// Classes makes a probability model multiclass: each prediction is an
+	// object of class to probability, and the predicted class the most
+	// probable (the first of these in this order, on a tie).
+	Classes []string `yaml:"classes" json:"classes,omitempty"`
+}
+
+// Multiclass reports whether the model outputs a probability per class.
+func (p PredictionConfig) Multiclass() bool {
+	return p.Type == Probability && len(p.Classes) > 0
+}
+
+// categorical reports whether the prediction is profiled as a class: the
+// class itself, or a multiclass model's most probable class.
+func (p PredictionConfig) categorical() bool {
+	return p.Type == Class || p.Multiclass()
 }
 
 // ReferenceConfig is the data drift is measured against.
@@ -191,7 +210,11 @@ func ParseConfigs(text []byte, dir string) ([]Config, error) {
 		default:
 			fail("prediction.type", "%q: use probability, class or regression", c.Prediction.Type)
 		}
+		if len(c.Prediction.Classes) > 0 {
+			checkClasses(&c.Prediction, len(c.ProtectedAttributes) > 0, fail)
+		}
 		switch {
+		case len(c.Prediction.Classes) > 0:
 		case c.Prediction.PositiveClass == "" && c.Prediction.Type == Probability:
 			c.Prediction.PositiveClass = "1"
 		case c.Prediction.Type == Regression && len(c.ProtectedAttributes) > 0:
@@ -262,6 +285,37 @@ func ParseConfigs(text []byte, dir string) ([]Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return cs, nil
+}
+
+// checkClasses validates a multiclass model's prediction.classes and the
+// keys that go with it.
+func checkClasses(p *PredictionConfig, fairness bool, fail func(field, format string, a ...any)) {
+	if p.Type != Probability {
+		fail("prediction.classes", "applies to probability models, whose predictions are then an object of class to probability (a class model sends the class itself)")
+		return
+	}
+	if len(p.Classes) < 2 {
+		fail("prediction.classes", "lists %d class; a multiclass model has at least 2", len(p.Classes))
+	}
+	seen := map[string]bool{}
+	for i, c := range p.Classes {
+		switch {
+		case c == "":
+			fail(fmt.Sprintf("prediction.classes[%d]", i), "is empty")
+		case seen[c]:
+			fail(fmt.Sprintf("prediction.classes[%d]", i), "%q is listed twice", c)
+		}
+		seen[c] = true
+	}
+	if p.Threshold != nil {
+		fail("prediction.threshold", "applies to binary models; a multiclass model (prediction.classes) predicts its most probable class")
+	}
+	switch {
+	case p.PositiveClass != "" && !seen[p.PositiveClass]:
+		fail("prediction.positive_class", "%q is not one of prediction.classes", p.PositiveClass)
+	case p.PositiveClass == "" && fairness:
+		fail("prediction.positive_class", "is required with protected_attributes: fairness compares how often each group gets the positive (favourable) class, one of prediction.classes")
+	}
 }
 
 var yamlFieldRE = regexp.MustCompile(`field (\S+) not found in type monitor\.(\w+)`)

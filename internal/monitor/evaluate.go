@@ -36,7 +36,8 @@ type QualityCheck struct {
 }
 
 // evaluate merges the buckets of the last window per version and measures
-// them; it also drops what has left the window and the join window.
+// them; it also drops the buckets that have left the window. (What leaves
+// the join window is dropped by a logged record: see Monitor.evaluate.)
 func (m *Model) evaluate(now time.Time) []Evaluation {
 	win := time.Duration(m.cfg.Window)
 	from := now.Add(-win).UnixMilli()
@@ -51,7 +52,6 @@ func (m *Model) evaluate(now time.Time) []Evaluation {
 			byVersion[k.Version] = append(byVersion[k.Version], b)
 		}
 	}
-	m.pending.expire(now.Add(-time.Duration(m.cfg.JoinWindow)).UnixMilli())
 
 	versions := make([]string, 0, len(byVersion))
 	for v := range byVersion {
@@ -81,6 +81,9 @@ func (m *Model) evaluateBuckets(version string, bs []*bucket, now time.Time) Eva
 		}
 		if acc.Class != nil {
 			acc.Class.Merge(b.Class)
+		}
+		if acc.Multi != nil {
+			acc.Multi.Merge(b.Multi)
 		}
 		if acc.Reg != nil {
 			acc.Reg.Merge(b.Reg)
@@ -165,6 +168,8 @@ func (m *Model) evaluateBuckets(version string, bs []*bucket, now time.Time) Eva
 	}
 	if acc.DelayCount > 0 {
 		switch {
+		case acc.Multi != nil:
+			e.Performance = finite(acc.Multi.Metrics())
 		case acc.Class != nil:
 			e.Performance = finite(acc.Class.Metrics(m.cfg.Prediction.PositiveClass))
 		case acc.Reg != nil:

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -22,13 +23,17 @@ type Schema struct {
 	// Attributes are the protected attributes, in config order.
 	Attributes []string
 	index      map[string]int // feature name → position in Features
+	classIndex map[string]int // a multiclass model's class → position in Prediction.Classes
 }
 
 // NewSchema indexes the features.
 func NewSchema(features []FeatureConfig, pred PredictionConfig, attrs []string) *Schema {
-	s := &Schema{Features: features, Prediction: pred, Attributes: attrs, index: map[string]int{}}
+	s := &Schema{Features: features, Prediction: pred, Attributes: attrs, index: map[string]int{}, classIndex: map[string]int{}}
 	for i, f := range features {
 		s.index[f.Name] = i
+	}
+	for i, c := range pred.Classes {
+		s.classIndex[c] = i
 	}
 	return s
 }
@@ -49,9 +54,13 @@ type Row struct {
 	// Unknown names fields not in the schema.
 	Unknown []string
 	// Pred is the probability or regression value; PredClass the class
-	// (for probability models, the decision at the threshold).
+	// (for probability models, the decision at the threshold; for
+	// multiclass ones, the most probable class, whose probability Pred is).
 	Pred      float64
 	PredClass string
+	// Probs are a multiclass model's probabilities in the order of its
+	// classes, divided by their sum.
+	Probs []float64
 	// Attrs are the protected attributes' values ("" when absent).
 	Attrs []string
 	Label *Label
@@ -367,6 +376,12 @@ func (rp *rowParser) row(i int, v *fastjson.Value) (Row, error) {
 	}
 	switch s.Prediction.Type {
 	case Probability:
+		if s.Prediction.Multiclass() {
+			if err := s.classProbs(pred, &r); err != nil {
+				return fail("prediction", "%v", err)
+			}
+			break
+		}
 		p, ok := finiteNumber(pred)
 		if !ok || p < 0 || p > 1 {
 			return fail("prediction", "use the probability of the positive class (%s), a number from 0 to 1", s.Prediction.PositiveClass)
@@ -411,6 +426,70 @@ func (rp *rowParser) row(i int, v *fastjson.Value) (Row, error) {
 }
 
 var nullValue = fastjson.MustParse("null")
+
+// classProbs reads a multiclass model's prediction, an object of class to
+// probability, into r: the probabilities divided by their sum, the most
+// probable class (the first in the order of the classes on a tie) and its
+// probability.
+func (s *Schema) classProbs(pred *fastjson.Value, r *Row) error {
+	classes := s.Prediction.Classes
+	if pred.Type() == fastjson.TypeArray {
+		arr, _ := pred.Array()
+		return fmt.Errorf("is a list of %d values; use an object of class to probability for each of the classes (%s) (from KServe: a list of %d probabilities in the order of prediction.classes)",
+			len(arr), strings.Join(classes, ", "), len(classes))
+	}
+	obj, err := pred.Object()
+	if err != nil {
+		return fmt.Errorf("use an object of class to probability for each of the classes (%s)", strings.Join(classes, ", "))
+	}
+	probs := make([]float64, len(classes))
+	set := make([]bool, len(classes))
+	obj.Visit(func(key []byte, x *fastjson.Value) {
+		if err != nil {
+			return
+		}
+		k, ok := s.classIndex[string(key)]
+		switch {
+		case !ok:
+			err = fmt.Errorf("unknown class %q; the model's classes are %s", key, strings.Join(classes, ", "))
+		case set[k]:
+			err = fmt.Errorf("class %q is given twice", key)
+		default:
+			p, ok := finiteNumber(x)
+			if !ok || p < 0 || p > 1 {
+				err = fmt.Errorf("class %q: %s: use a probability, a number from 0 to 1", key, x)
+				return
+			}
+			probs[k], set[k] = p, true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	var missing []string
+	var sum float64
+	for k, c := range classes {
+		if !set[k] {
+			missing = append(missing, c)
+		}
+		sum += probs[k]
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("no probability for class %s; give one for each of the classes (%s)", strings.Join(missing, ", "), strings.Join(classes, ", "))
+	}
+	if math.Abs(sum-1) > ProbabilitySumTolerance {
+		return fmt.Errorf("the probabilities sum to %s; they must sum to 1 (within %v)", strconv.FormatFloat(sum, 'g', 6, 64), ProbabilitySumTolerance)
+	}
+	best := 0
+	for k := range probs {
+		probs[k] /= sum
+		if probs[k] > probs[best] {
+			best = k
+		}
+	}
+	r.Probs, r.PredClass, r.Pred = probs, classes[best], probs[best]
+	return nil
+}
 
 // scalar is a JSON scalar's text: a string's contents, a number as
 // written, true or false; "" otherwise.
@@ -503,6 +582,12 @@ func boolValue(x *fastjson.Value) (string, bool) {
 func (s *Schema) label(c string) (Label, error) {
 	if c == "" {
 		return Label{}, errors.New("use the true class (a string, number or boolean)")
+	}
+	if s.Prediction.Multiclass() {
+		if _, ok := s.classIndex[c]; !ok {
+			return Label{}, fmt.Errorf("%q is not one of the model's classes (%s)", c, strings.Join(s.Prediction.Classes, ", "))
+		}
+		return Label{Class: c}, nil
 	}
 	if s.Prediction.Type == Probability && c != s.Prediction.PositiveClass && c != negative(s.Prediction.PositiveClass) {
 		return Label{}, fmt.Errorf("%q: a binary model's label is %q or %q", c, s.Prediction.PositiveClass, negative(s.Prediction.PositiveClass))

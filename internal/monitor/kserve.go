@@ -247,6 +247,16 @@ func (s *Schema) kservePrediction(p any) any {
 	if !ok {
 		return p
 	}
+	if classes := s.Prediction.Classes; s.Prediction.Multiclass() {
+		if len(list) != len(classes) {
+			return list // rejected by the row, naming the classes
+		}
+		m := make(map[string]any, len(list))
+		for i, c := range classes {
+			m[c] = list[i]
+		}
+		return m
+	}
 	if len(list) == 1 {
 		return list[0]
 	}

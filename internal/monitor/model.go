@@ -33,6 +33,7 @@ type Model struct {
 	mu      sync.Mutex
 	st      *modelState
 	pending *pending
+	held    *heldLabels // labels that came before their prediction
 }
 
 // modelState is everything a restart must get back (see checkpoint).
@@ -42,7 +43,7 @@ type modelState struct {
 	// Totals are cumulative counters by version, for *_total series.
 	Predictions map[string]float64
 	Labels      map[string]float64
-	Unmatched   float64
+	Unmatched   float64 // labels that left the join window, or max_pending, without their prediction
 	Duplicates  float64
 	Dropped     float64 // pending predictions dropped at max_pending
 	// Halves are KServe request or response events waiting for the other.
@@ -66,6 +67,7 @@ type bucket struct {
 	Unknown map[string]float64
 	// Joined (prediction, label) pairs, by label arrival.
 	Class      *modelmetrics.Classification
+	Multi      *modelmetrics.Multiclass // multiclass probability models, instead of Class
 	Reg        *modelmetrics.Regression
 	CBPE       *modelmetrics.CBPE
 	FairSel    map[string]*modelmetrics.Fairness // by attribute, predictions
@@ -117,7 +119,7 @@ func NewModel(c Config) (*Model, error) {
 	// Live profiles hold the model's features and prediction only; a saved
 	// reference may have more.
 	for name, e := range ref.Profile.Edges() {
-		if name == PredictionFeature && c.Prediction.Type != Class {
+		if name == PredictionFeature && !c.Prediction.categorical() {
 			m.edges[name] = e
 			continue
 		}
@@ -146,6 +148,7 @@ func NewModel(c Config) (*Model, error) {
 	// the reference has no edges for (no values) gets none.
 	m.st = newState(m.fingerprint())
 	m.pending = newPending(c.MaxPending)
+	m.held = newHeldLabels(c.MaxPending)
 	return m, nil
 }
 
@@ -161,8 +164,10 @@ func (r *Reference) compatible(c Config) error {
 			return fmt.Errorf("feature %q is %s in the config but %s in the reference profile", f.Name, f.Type, k)
 		}
 	}
-	if r.Prediction != "" && r.Prediction != c.Prediction.Type && (r.Prediction == Class) != (c.Prediction.Type == Class) {
-		return fmt.Errorf("the reference profile's predictions are %s, the model's %s: profile again with the right --prediction-type", r.Prediction, c.Prediction.Type)
+	if k, ok := kinds[PredictionFeature]; ok && (k == profile.KindCategorical) != c.Prediction.categorical() {
+		what := map[bool]string{true: "classes", false: "numbers"}
+		return fmt.Errorf("the reference profile's predictions are %s, the model's %s: profile again with the right --prediction-type (and --classes for a multiclass model)",
+			what[k == profile.KindCategorical], what[c.Prediction.categorical()])
 	}
 	return nil
 }
@@ -184,7 +189,7 @@ func profileFeatures(fs []FeatureConfig, pc PredictionConfig) []profile.Feature 
 		out = append(out, profile.Feature{Name: f.Name, Kind: profile.Kind(f.Type)})
 	}
 	kind := profile.Kind(Numerical)
-	if pc.Type == Class {
+	if pc.categorical() {
 		kind = profile.Kind(Categorical)
 	}
 	return append(out, profile.Feature{Name: PredictionFeature, Kind: kind})
@@ -234,6 +239,9 @@ func cellString(c *dataset.Column, i int) (string, bool) {
 func (m *Model) fingerprint() string {
 	s := m.cfg.Prediction.Type + "|" + m.cfg.Prediction.PositiveClass + "|" + strconv.FormatFloat(*m.cfg.Prediction.Threshold, 'g', -1, 64) +
 		"|" + m.bucket.String()
+	for _, c := range m.cfg.Prediction.Classes {
+		s += "|class:" + c
+	}
 	for _, f := range m.schema.Features {
 		s += "|" + f.Name + ":" + f.Type
 	}

@@ -66,9 +66,11 @@ type checkpoint struct {
 type savedModel struct {
 	State   *modelState
 	Pending []pendingRec
+	Labels  []heldLabel // labels waiting for their prediction
 }
 
-// walRecord is one accepted batch.
+// walRecord is one accepted batch, or the expiry of what has left the join
+// window (logged, so that a replay joins exactly what was joined before).
 type walRecord struct {
 	Seq   uint64
 	Model string
@@ -79,6 +81,9 @@ type walRecord struct {
 	Rows        []Row
 	Labels      []LabelRow
 	Half        *KServeEvent // one side of a KServe inference
+	// Expire, when not 0, drops the predictions made and the labels
+	// received before it (unix ms).
+	Expire int64
 }
 
 func init() {
@@ -184,8 +189,8 @@ func (m *Monitor) ApplyConfig(cfgs []Config) error {
 			// drift method) keeps the data.
 			old.mu.Lock()
 			if old.st.Fingerprint == md.st.Fingerprint {
-				md.st, md.pending = old.st, old.pending
-				md.pending.max = md.cfg.MaxPending
+				md.st, md.pending, md.held = old.st, old.pending, old.held
+				md.pending.max, md.held.max = md.cfg.MaxPending, md.cfg.MaxPending
 			}
 			old.mu.Unlock()
 			continue
@@ -193,6 +198,7 @@ func (m *Monitor) ApplyConfig(cfgs []Config) error {
 		if saved := m.restored.Models[name]; saved != nil && saved.State != nil && saved.State.Fingerprint == md.st.Fingerprint {
 			md.st = saved.State
 			md.pending.restore(saved.Pending)
+			md.held.restore(saved.Labels)
 		}
 	}
 	// The checkpoint is for startup only.
@@ -332,23 +338,31 @@ func (m *Monitor) commit(md *Model, rec walRecord, kind string) (ApplyResult, er
 			return ApplyResult{}, err
 		}
 	}
-	m.mu.Lock()
-	m.seq++
-	rec.Seq = m.seq
-	rec.Fingerprint = md.st.Fingerprint
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&rec); err != nil {
-		m.mu.Unlock()
-		return ApplyResult{}, fmt.Errorf("%w: encoding: %w", ErrStore, err)
-	}
-	err := m.wal.Log(buf.Bytes())
-	m.mu.Unlock()
-	if err != nil {
-		return ApplyResult{}, fmt.Errorf("%w: writing the write-ahead log: %w", ErrStore, err)
+	if err := m.log(md, &rec); err != nil {
+		return ApplyResult{}, err
 	}
 	res := md.applyRecord(&rec)
 	m.ingested.WithLabelValues(md.cfg.Name, kind).Add(float64(res.Accepted))
 	return res, nil
+}
+
+// log numbers rec and writes it to the write-ahead log. The caller holds
+// md.mu, and applies rec after, so that the log has each model's records in
+// the order they were applied.
+func (m *Monitor) log(md *Model, rec *walRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seq++
+	rec.Seq = m.seq
+	rec.Fingerprint = md.st.Fingerprint
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(rec); err != nil {
+		return fmt.Errorf("%w: encoding: %w", ErrStore, err)
+	}
+	if err := m.wal.Log(buf.Bytes()); err != nil {
+		return fmt.Errorf("%w: writing the write-ahead log: %w", ErrStore, err)
+	}
+	return nil
 }
 
 // Evaluate measures every model now and keeps the results for the
@@ -369,6 +383,16 @@ func (m *Monitor) Evaluate() {
 func (m *Monitor) evaluate(md *Model, now time.Time) {
 	start := time.Now()
 	md.mu.Lock()
+	// What has left the join window goes by a logged record, so that a
+	// replay drops it at the same point among the batches.
+	if cutoff := now.Add(-time.Duration(md.cfg.JoinWindow)).UnixMilli(); md.expiring(cutoff) {
+		rec := walRecord{Model: md.cfg.Name, Now: now.UnixMilli(), Expire: cutoff}
+		if err := m.log(md, &rec); err != nil {
+			m.logger.Warn("model monitor: not expiring held predictions and labels this time", "model", md.cfg.Name, "err", err)
+		} else {
+			md.applyRecord(&rec)
+		}
+	}
 	ev := md.evaluate(now)
 	md.mu.Unlock()
 	m.evalDur.Observe(time.Since(start).Seconds())
@@ -475,7 +499,7 @@ func (m *Monitor) Checkpoint() error {
 			if err = gob.NewDecoder(&b).Decode(&st); err != nil {
 				break
 			}
-			cp.Models[n] = &savedModel{State: &st, Pending: md.pending.snapshot()}
+			cp.Models[n] = &savedModel{State: &st, Pending: md.pending.snapshot(), Labels: md.held.snapshot()}
 		}
 	}
 	for _, n := range names {

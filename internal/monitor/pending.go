@@ -16,6 +16,7 @@ type pendingRec struct {
 	Version   string
 	PredClass string
 	Pred      float64
+	Probs     []float64 // a multiclass model's, in the order of its classes
 	Attrs     []string
 	Joined    bool
 }
@@ -78,6 +79,14 @@ func (p *pending) compact() {
 
 func (p *pending) len() int { return len(p.byID) }
 
+// oldest is the time of the front prediction; false when there is none.
+func (p *pending) oldest() (int64, bool) {
+	if len(p.recs) == 0 {
+		return 0, false
+	}
+	return p.recs[0].T, true
+}
+
 // snapshot returns the held predictions, oldest first.
 func (p *pending) snapshot() []pendingRec {
 	out := make([]pendingRec, 0, len(p.byID))
@@ -94,5 +103,113 @@ func (p *pending) restore(recs []pendingRec) {
 	p.byID, p.recs, p.first = map[string]int{}, nil, 0
 	for _, r := range recs {
 		p.add(r)
+	}
+}
+
+// heldLabels holds labels that came before their prediction, by id and in
+// arrival order, until the prediction comes (take), they leave the join
+// window (expire) or they are the oldest at the cap.
+type heldLabels struct {
+	max   int
+	byID  map[string]int // id → position in recs (absolute)
+	recs  []heldLabel    // a taken label stays as a gap until it reaches the front
+	first int            // absolute position of recs[0]
+}
+
+type heldLabel struct {
+	ID    string
+	At    int64 // arrival, unix ms
+	Label Label
+}
+
+func newHeldLabels(max int) *heldLabels {
+	return &heldLabels{max: max, byID: map[string]int{}}
+}
+
+func (h *heldLabels) has(id string) bool {
+	_, ok := h.byID[id]
+	return ok
+}
+
+// add holds l; it returns how many old ones were dropped at the cap.
+func (h *heldLabels) add(l heldLabel) int {
+	h.byID[l.ID] = h.first + len(h.recs)
+	h.recs = append(h.recs, l)
+	dropped := 0
+	for len(h.byID) > h.max {
+		if h.popFront() {
+			dropped++
+		}
+	}
+	return dropped
+}
+
+// take removes and returns the label held under id.
+func (h *heldLabels) take(id string) (heldLabel, bool) {
+	i, ok := h.byID[id]
+	if !ok {
+		return heldLabel{}, false
+	}
+	delete(h.byID, id)
+	return h.recs[i-h.first], true
+}
+
+// expire drops the labels that arrived before t (unix ms) and returns how
+// many of them were still held.
+func (h *heldLabels) expire(t int64) int {
+	n := 0
+	for len(h.recs) > 0 && h.recs[0].At < t {
+		if h.popFront() {
+			n++
+		}
+	}
+	if cap(h.recs) > 1024 && len(h.recs) < cap(h.recs)/4 {
+		h.recs = append([]heldLabel(nil), h.recs...)
+	}
+	return n
+}
+
+// popFront drops the oldest entry and reports whether it was still held
+// (not a gap left by take).
+func (h *heldLabels) popFront() bool {
+	l := h.recs[0]
+	i, ok := h.byID[l.ID]
+	live := ok && i == h.first
+	if live {
+		delete(h.byID, l.ID)
+	}
+	h.recs[0] = heldLabel{}
+	h.recs = h.recs[1:]
+	h.first++
+	return live
+}
+
+// oldest is the arrival of the front entry (held or a gap); false when
+// there is none.
+func (h *heldLabels) oldest() (int64, bool) {
+	if len(h.recs) == 0 {
+		return 0, false
+	}
+	return h.recs[0].At, true
+}
+
+func (h *heldLabels) len() int { return len(h.byID) }
+
+// snapshot returns the held labels, oldest first.
+func (h *heldLabels) snapshot() []heldLabel {
+	out := make([]heldLabel, 0, len(h.byID))
+	for i, l := range h.recs {
+		if j, ok := h.byID[l.ID]; ok && j == h.first+i {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// restore replaces the contents with ls (oldest first).
+func (h *heldLabels) restore(ls []heldLabel) {
+	h.byID, h.recs, h.first = map[string]int{}, nil, 0
+	for _, l := range ls {
+		h.add(l)
 	}
 }

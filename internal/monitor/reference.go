@@ -9,7 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mlre-dev/mlre/internal/dataset"
@@ -103,7 +105,7 @@ func BuildReference(path string, o ReferenceOptions) (*Reference, error) {
 	if predCol != "" && o.Prediction.Type != "" {
 		pc := *t.Column(predCol)
 		pc.Name = PredictionFeature
-		if o.Prediction.Type == Class {
+		if o.Prediction.categorical() { // the class, or a multiclass model's most probable one
 			if pc.Type != dataset.Categorical {
 				pc = categoricalOf(&pc)
 			}
@@ -119,7 +121,7 @@ func BuildReference(path string, o ReferenceOptions) (*Reference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("profiling the reference: %w", err)
 	}
-	if o.Prediction.Type == Probability && predCol != "" && labelCol != "" {
+	if o.Prediction.Type == Probability && !o.Prediction.Multiclass() && predCol != "" && labelCol != "" {
 		pc, lc := t.Column(predCol), t.Column(labelCol)
 		var probs []float64
 		var labels []bool
@@ -158,6 +160,27 @@ func (r *Reference) WriteTo(w io.Writer) (int64, error) {
 	b.WriteByte('\n')
 	b.Write(prof)
 	return b.WriteTo(w)
+}
+
+// ProfileExt is the file name extension `mlre profile`'s examples use.
+const ProfileExt = ".mlreprofile"
+
+// IsReferenceProfile reports whether path holds a reference saved by
+// `mlre profile` (it starts with the profile's magic line), or is named
+// like one (ProfileExt), so that ReadReference says what is wrong with it.
+// A file that cannot be read is not one: reading it as data reports why.
+func IsReferenceProfile(path string) bool {
+	if strings.EqualFold(filepath.Ext(path), ProfileExt) {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, len(referenceMagic))
+	n, _ := io.ReadFull(f, b)
+	return string(b[:n]) == referenceMagic
 }
 
 // ReadReference loads a reference saved by WriteTo (`mlre profile`).

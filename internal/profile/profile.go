@@ -620,16 +620,11 @@ func FromTable(t *dataset.Table, features []Feature, maxBins int) (*Profile, map
 		return nil, nil, err
 	}
 	edges := map[string][]float64{}
-	cols := make([]*dataset.Column, len(features))
-	for i, f := range features {
-		c := t.Column(f.Name)
-		if c == nil {
-			return nil, nil, &dataset.Error{Path: t.Path, Column: f.Name, Err: errors.New("the schema names this feature but the file has no such column")}
+	for _, f := range features {
+		c, err := tableColumn(t, f)
+		if err != nil {
+			return nil, nil, err
 		}
-		if f.Kind == KindNumerical && c.Type != dataset.Numerical {
-			return nil, nil, &dataset.Error{Path: t.Path, Column: f.Name, Err: errors.New("the feature is numerical but the column holds text; fix the data or declare the feature categorical")}
-		}
-		cols[i] = c
 		if f.Kind == KindNumerical {
 			if e := referenceEdges(c.Num, maxBins); e != nil {
 				edges[f.Name] = e
@@ -637,21 +632,54 @@ func FromTable(t *dataset.Table, features []Feature, maxBins int) (*Profile, map
 		}
 	}
 	p := New(features, edges)
-	for i, f := range features {
+	if err := p.AddTable(t); err != nil {
+		return nil, nil, err
+	}
+	return p, edges, nil
+}
+
+// AddTable adds every row of t to p, through the same Observe calls a
+// stream uses: a current table profiled on a reference's schema and edges
+// (New(ref.Schema(), ref.Edges())) tests against it with Drift. t must have
+// a column for each of p's features, numerical for a numerical one; its
+// other columns are ignored.
+func (p *Profile) AddTable(t *dataset.Table) error {
+	cols := make([]*dataset.Column, len(p.Features))
+	for i, name := range p.Features {
+		c, err := tableColumn(t, Feature{Name: name, Kind: p.Kinds[name]})
+		if err != nil {
+			return err
+		}
+		cols[i] = c
+	}
+	for i, name := range p.Features {
 		c := cols[i]
 		if c.Type == dataset.Numerical {
 			for _, v := range c.Num {
-				p.ObserveNumber(f.Name, v)
+				p.ObserveNumber(name, v)
 			}
 			continue
 		}
 		for _, code := range c.Codes {
-			p.ObserveString(f.Name, c.Levels[code])
+			p.ObserveString(name, c.Levels[code])
 		}
 		for range c.Missing {
-			p.ObserveMissing(f.Name)
+			p.ObserveMissing(name)
 		}
 	}
-	p.Rows = int64(t.Rows)
-	return p, edges, nil
+	p.Rows += int64(t.Rows)
+	return nil
+}
+
+// tableColumn returns t's column for f, checking that a numerical feature
+// has a numerical column.
+func tableColumn(t *dataset.Table, f Feature) (*dataset.Column, error) {
+	c := t.Column(f.Name)
+	if c == nil {
+		return nil, &dataset.Error{Path: t.Path, Column: f.Name, Err: errors.New("the schema names this feature but the file has no such column")}
+	}
+	if f.Kind == KindNumerical && c.Type != dataset.Numerical {
+		return nil, &dataset.Error{Path: t.Path, Column: f.Name, Err: errors.New("the feature is numerical but the column holds text; fix the data or declare the feature categorical")}
+	}
+	return c, nil
 }

@@ -78,7 +78,14 @@ func catHistogram(rc, cc *dataset.Column) Histogram {
 	refCounts, curCounts := map[string]int{}, map[string]int{}
 	count(rc, refCounts)
 	count(cc, curCounts)
-	h := Histogram{RefN: len(rc.Codes), CurN: len(cc.Codes)}
+	return catShares(refCounts, curCounts, len(rc.Codes), len(cc.Codes), 0, 0)
+}
+
+// catShares charts counts per category out of refN and curN values;
+// otherRef and otherCur are values of categories not in the counts (a
+// profile's levels beyond its cap), added to the "other" bar.
+func catShares(refCounts, curCounts map[string]int, refN, curN, otherRef, otherCur int) Histogram {
+	h := Histogram{RefN: refN, CurN: curN}
 	type cat struct {
 		name  string
 		share float64
@@ -101,7 +108,6 @@ func catHistogram(rc, cc *dataset.Column) Histogram {
 		}
 		return cmp.Compare(a.name, b.name)
 	})
-	var otherRef, otherCur int
 	for i, c := range cats {
 		if i < TopCategories {
 			h.Labels = append(h.Labels, c.name)
@@ -112,7 +118,7 @@ func catHistogram(rc, cc *dataset.Column) Histogram {
 		otherRef += refCounts[c.name]
 		otherCur += curCounts[c.name]
 	}
-	if len(cats) > TopCategories {
+	if len(cats) > TopCategories || otherRef+otherCur > 0 {
 		h.Other = true
 		h.Labels = append(h.Labels, "other")
 		h.Ref = append(h.Ref, share(otherRef, h.RefN))

@@ -50,6 +50,9 @@ type Report struct {
 	DriftedColumns int            `json:"drifted_columns"`
 	ColumnsTotal   int            `json:"columns_total"`
 	Columns        []drift.Result `json:"columns"`
+	// IgnoredColumns are the current file's columns that a reference
+	// profile has no feature for (CompareProfile), so were not compared.
+	IgnoredColumns []string `json:"ignored_columns,omitempty"`
 
 	// The rest is for the HTML report, not part of the JSON document.
 

@@ -16,6 +16,18 @@ so the Go tests need no random generator of their own. Sources of truth:
   (y == positive, score), log_loss(y == positive, score, labels=[False, True])
   with its default eps="auto" (clip to [finfo(float64).eps, 1 - eps]; 1.2.1 no
   longer clips at 1e-15).
+- multiclass_proba (models that output a probability per class; the rows
+  are stored in the model's class order, which need not be sorted, and
+  handed to sklearn with the columns in sorted class order, as its
+  LabelBinarizer expects): accuracy_score and precision_score, recall_score,
+  f1_score with average="macro" (labels=None: over the classes seen as labels
+  or predictions) on the argmax predictions (the first class in the model's
+  order among equal probabilities, as np.argmax), log_loss(labels=classes)
+  with eps="auto" (clip, then divide each row by its sum), and
+  roc_auc_score(multi_class="ovr", average="macro", labels=classes), left out
+  when sklearn raises because some class is never (or always) the label.
+  This section comes last, so the random draws of the sections above are
+  unchanged by it.
 - regression: sklearn.metrics mean_absolute_error, mean_squared_error (rmse is
   its square root), mean_absolute_percentage_error (|y - yhat| / max(|y|, eps),
   eps = finfo(float64).eps, so a zero y gives a huge term), r2_score (its
@@ -290,5 +302,64 @@ cur_s = rng.uniform(0, 1, 1500)
 cbpe.append(cbpe_case("isotonic with ties, clipped analysis scores, threshold 0.6", ref_s, ref_y, cur_s, 0.6, True))
 cbpe.append(cbpe_case("uncalibrated, threshold 0.3", [], [], rng.beta(2, 5, 1000), 0.3, False))
 out["cbpe"] = cbpe
+
+# ---------------------------------------------------------------- multiclass with probabilities
+
+
+def multiclass_proba_case(name, classes, labels, probs):
+    classes = np.asarray(classes)
+    labels = np.asarray(labels)
+    probs = np.asarray(probs, dtype=float)
+    pred = classes[np.argmax(probs, axis=1)]
+    order = np.argsort(classes)
+    sorted_classes, sorted_probs = classes[order], probs[:, order]
+    expect = {
+        "accuracy": skm.accuracy_score(labels, pred),
+        "precision": skm.precision_score(labels, pred, average="macro"),
+        "recall": skm.recall_score(labels, pred, average="macro"),
+        "f1": skm.f1_score(labels, pred, average="macro"),
+        "log_loss": skm.log_loss(labels, sorted_probs, labels=sorted_classes),
+    }
+    try:
+        expect["roc_auc"] = skm.roc_auc_score(
+            labels, sorted_probs, multi_class="ovr", average="macro", labels=sorted_classes
+        )
+    except ValueError:
+        pass  # a class that is never (or always) the label: undefined
+    return {
+        "name": name,
+        "classes": classes.tolist(),
+        "labels": labels.tolist(),
+        "predicted": pred.tolist(),
+        "probs": [fl(row) for row in probs],
+        "expect": {k: float(v) for k, v in expect.items()},
+    }
+
+
+def softmax_rows(labels, classes, sep):
+    logits = rng.normal(0, 1, (len(labels), len(classes))) + sep * (labels[:, None] == classes[None, :])
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+multiclass_proba = []
+classes = np.array(["cat", "dog", "bird"])
+lab = rng.choice(classes, 900, p=[0.5, 0.3, 0.2])
+multiclass_proba.append(
+    multiclass_proba_case("3 classes 900, softmax scores, classes not in sorted order", classes, lab, softmax_rows(lab, classes, 1.5))
+)
+classes = np.array(["d", "a", "c", "b"])
+lab = rng.choice(classes, 600)
+alpha = np.where(lab[:, None] == classes[None, :], 4.0, 1.0)
+counts = np.array([rng.multinomial(20, rng.dirichlet(a)) for a in alpha])
+multiclass_proba.append(
+    multiclass_proba_case("4 classes 600, probabilities in twentieths (ties, 0 and 1)", classes, lab, counts / 20)
+)
+classes = np.array(["x", "y", "z"])
+lab = rng.choice(classes[:2], 200)  # "z" is never the label: ROC AUC undefined
+multiclass_proba.append(
+    multiclass_proba_case("a class never the label: no roc_auc", classes, lab, softmax_rows(lab, classes, 1.0))
+)
+out["multiclass_proba"] = multiclass_proba
 
 json.dump(out, sys.stdout, separators=(",", ":"))
