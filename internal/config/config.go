@@ -23,6 +23,7 @@ import (
 
 	"github.com/alecthomas/units"
 	"github.com/mlre-dev/mlre/internal/alerting"
+	"github.com/mlre-dev/mlre/internal/cost"
 	"github.com/mlre-dev/mlre/internal/health"
 	"github.com/mlre-dev/mlre/internal/monitor"
 	"github.com/mlre-dev/mlre/internal/probe"
@@ -66,6 +67,11 @@ type Config struct {
 	// Models are the monitored models of `models:`, validated (their
 	// references are read when the monitor applies the config).
 	Models []monitor.Config
+	// Cost is the `cost:` section (nil: no cost rules unless budgets are
+	// set, which take the defaults).
+	Cost *cost.Config
+	// Budgets are the dollar budgets of `budgets:`.
+	Budgets []cost.Budget
 	// GeneratedRules is the Prometheus rule file mlre generates: the SLOs'
 	// groups, then the built-in health rules.
 	GeneratedRules []byte
@@ -351,7 +357,7 @@ func resolveTokenFiles(c *Config, dir string) {
 
 // mlreKeys are the keys mlre adds; everything else goes to Prometheus.
 var (
-	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true, "health_rules": true, "collectors": true, "probes": true, "models": true}
+	mlreTopKeys     = map[string]bool{"server": true, "slos": true, "slo_files": true, "notifications": true, "health_rules": true, "collectors": true, "probes": true, "models": true, "cost": true, "budgets": true}
 	mlreStorageKeys = map[string]bool{"path": true, "retention": true}
 )
 
@@ -519,6 +525,9 @@ func strictDecode(b []byte, cfg *Config, dir string) error {
 		}
 		cfg.Models = ms
 	}
+	if err := decodeCost(v.Elem(), cfg); err != nil {
+		return err
+	}
 	if st := v.Elem().FieldByName("Storage"); !st.IsNil() {
 		cfg.Storage = StorageConfig{
 			Path:      st.Elem().FieldByName("Path").String(),
@@ -552,6 +561,9 @@ func buildFileTypes() reflect.Type {
 		{Name: "Probes", Type: nodeT, Tag: `yaml:"probes"`},
 		// models are decoded strictly by the monitor package.
 		{Name: "Models", Type: nodeT, Tag: `yaml:"models"`},
+		// cost and budgets are decoded strictly by the cost package.
+		{Name: "Cost", Type: nodeT, Tag: `yaml:"cost"`},
+		{Name: "Budgets", Type: nodeT, Tag: `yaml:"budgets"`},
 	}
 	top = append(top, nodeFields(reflect.TypeFor[promconfig.Config](), nodeT, map[string]bool{"storage": true, "server": true})...)
 	return reflect.StructOf(top)
@@ -609,6 +621,6 @@ func sectionName(goType string) string {
 	case strings.HasSuffix(goType, "GPUCollectorConfig"):
 		return "collectors.gpu"
 	default:
-		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications, health_rules, collectors, probes and models)"
+		return "the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications, health_rules, collectors, probes, models, cost and budgets)"
 	}
 }

@@ -100,7 +100,7 @@ var badCases = map[string]string{
 	"collectors_unknown_key.yml":    `line 4: unknown key "libary_path" in collectors.gpu`,
 	"probe_timeout.yml":             `probes[0] (model-api): timeout`,
 	"collectors_interval.yml":       `collectors.interval: 10ms is too short`,
-	"unknown_top.yml":               `testdata/bad/unknown_top.yml: invalid configuration: line 3: unknown key "scrape_config" in the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications, health_rules, collectors, probes and models)`,
+	"unknown_top.yml":               `testdata/bad/unknown_top.yml: invalid configuration: line 3: unknown key "scrape_config" in the top level (mlre.yaml takes prometheus.yml's sections plus server, storage, slos, slo_files, notifications, health_rules, collectors, probes, models, cost and budgets)`,
 	"unknown_server.yml":            `testdata/bad/unknown_server.yml: invalid configuration: line 3: unknown key "lisen" in server`,
 	"unknown_storage.yml":           `testdata/bad/unknown_storage.yml: invalid configuration: line 3: unknown key "retension" in storage`,
 	"unknown_prom.yml":              `testdata/bad/unknown_prom.yml: invalid configuration: yaml: unmarshal errors:` + "\n" + `  line 5: field scrape_intervl not found in type config.plain`,

@@ -4,8 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
+	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mlre-dev/mlre/internal/cost"
 	"github.com/mlre-dev/mlre/internal/health"
 	"github.com/mlre-dev/mlre/internal/slo"
 )
@@ -68,6 +73,46 @@ func (c *Config) generateRules() error {
 		return fmt.Errorf("health_rules: %w", err)
 	}
 	rg.Groups = append(rg.Groups, hg...)
+	cg, err := cost.Rules(c.Cost, c.Budgets, time.Now())
+	if err != nil {
+		return fmt.Errorf("budgets: %w", err)
+	}
+	rg.Groups = append(rg.Groups, cg...)
 	c.GeneratedRules, err = slo.MarshalRules(rg)
 	return err
+}
+
+// decodeCost reads `cost:` and `budgets:`. Budgets without a cost section
+// use the cost defaults.
+func decodeCost(v reflect.Value, cfg *Config) error {
+	node := func(name string) ([]byte, bool, error) {
+		n := v.FieldByName(name).Interface().(yaml.Node)
+		if n.Kind == 0 || n.Tag == "!!null" {
+			return nil, false, nil
+		}
+		b, err := yaml.Marshal(&n)
+		return b, true, err
+	}
+	cb, hasCost, err := node("Cost")
+	if err != nil {
+		return err
+	}
+	bb, hasBudgets, err := node("Budgets")
+	if err != nil {
+		return err
+	}
+	if !hasCost && !hasBudgets {
+		return nil
+	}
+	cc, err := cost.ParseConfig(cb)
+	if err != nil {
+		return err
+	}
+	cfg.Cost = cc
+	if hasBudgets {
+		if cfg.Budgets, err = cost.ParseBudgets(bb, cc); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -99,7 +99,8 @@ var Rules = []Rule{
 		Expr: `avg_over_time(DCGM_FI_DEV_GPU_UTIL[15m]) < {{.Threshold}}` +
 			` and (DCGM_FI_DEV_FB_USED > 256 or DCGM_FI_DEV_FB_USED{pod!=""})`,
 		Summary: gpuSummary + `: allocated but {{ $value | printf "%.1f" }}% busy over the last 15 minutes` +
-			`{{ with printf "mlre_gpu_price_dollars_per_hour{modelName=%q}" $labels.modelName | query }}; it wastes about ${{ . | first | value | printf "%.2f" }} an hour{{ end }}`,
+			`{{ with printf "mlre_cost:gpu_price_dollars_per_hour{UUID=%q}" $labels.UUID | query }}; it wastes about ${{ . | first | value | printf "%.2f" }} an hour` +
+			`{{ else }}{{ with printf "mlre_gpu_price_dollars_per_hour{modelName=%q}" $labels.modelName | query }}; it wastes about ${{ . | first | value | printf "%.2f" }} an hour{{ end }}{{ end }}`,
 		Action:  "Something holds this GPU (memory allocated, or a pod on it) without using it: release it, scale the workload down, or share the GPU (MIG, time slicing).",
 		Runbook: "idle-gpu"},
 

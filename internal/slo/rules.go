@@ -328,20 +328,38 @@ func (g *gen) calendarPeriod(bad, all string) {
 }
 
 // periodIndex is a PromQL scalar expression that changes exactly when a new
-// calendar period starts in the SLO's time zone: months since year 0, or ISO
-// weeks (Monday to Sunday) since 1970. PromQL knows no time zones, so the
-// zone's UTC offset now is written in; see docs/slos.md on daylight saving.
-func (g *gen) periodIndex() string {
-	off := tzOffset(g.s.Window.Timezone, g.now)
-	t := "time()"
-	if off != 0 {
-		t = fmt.Sprintf("(time() + %d)", off)
-	}
-	if g.s.Window.Calendar == "week" {
+// calendar period starts in the SLO's time zone: see PeriodIndexExpr.
+func (g *gen) periodIndex() string { return PeriodIndexExpr(g.s.Window, g.now) }
+
+// PeriodIndexExpr is a PromQL scalar expression that changes exactly when a
+// new calendar period of w starts in its time zone: months since year 0, or
+// ISO weeks (Monday to Sunday) since 1970. PromQL knows no time zones, so
+// the zone's UTC offset at now is written in; see docs/slos.md on daylight
+// saving. Budgets (internal/cost) use it too.
+func PeriodIndexExpr(w Window, now time.Time) string {
+	t := zonedTime(w, now)
+	if w.Calendar == "week" {
 		// 1970-01-05, a Monday, is 4 days after the epoch.
 		return fmt.Sprintf("scalar(floor(vector((%s - 345600) / 604800)))", t)
 	}
 	return fmt.Sprintf("scalar(year(vector(%s)) * 12 + month(vector(%s)) - 1)", t, t)
+}
+
+// PeriodSecondsLeftExpr is a PromQL scalar expression for the seconds left
+// until the calendar period of w ends, in its time zone.
+func PeriodSecondsLeftExpr(w Window, now time.Time) string {
+	t := zonedTime(w, now)
+	if w.Calendar == "week" {
+		return fmt.Sprintf("(604800 - ((%s - 345600) %% 604800))", t)
+	}
+	return fmt.Sprintf("((scalar(days_in_month(vector(%s))) - scalar(day_of_month(vector(%s)))) * 86400 + 86400 - (%s %% 86400))", t, t, t)
+}
+
+func zonedTime(w Window, now time.Time) string {
+	if off := tzOffset(w.Timezone, now); off != 0 {
+		return fmt.Sprintf("(time() + %d)", off)
+	}
+	return "time()"
 }
 
 // tzOffset is the UTC offset of zone at t, in seconds.
