@@ -86,7 +86,7 @@ Validate a config file:
 	root.PersistentFlags().StringVar(&g.logFormat, "log.format", "logfmt", "log format: logfmt or json")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: exitUsage, err: err} })
 	root.SetVersionTemplate("mlre {{.Version}}\n")
-	root.AddCommand(newServeCmd(g), newConfigCmd(g), newRulesCmd(), newDriftCmd(), newProfileCmd(), newDoctorCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(g), newConfigCmd(g), newRulesCmd(), newDriftCmd(), newProfileCmd(), newDoctorCmd(), newCostCmd(), newVersionCmd())
 
 	err := root.Execute()
 	if err == nil {

@@ -39,6 +39,8 @@ import (
 	"github.com/mlre-dev/mlre/internal/api"
 	"github.com/mlre-dev/mlre/internal/auth"
 	"github.com/mlre-dev/mlre/internal/config"
+	"github.com/mlre-dev/mlre/internal/cost"
+	"github.com/mlre-dev/mlre/internal/coststatus"
 	"github.com/mlre-dev/mlre/internal/gpu"
 	"github.com/mlre-dev/mlre/internal/httperr"
 	"github.com/mlre-dev/mlre/internal/monitor"
@@ -347,6 +349,14 @@ func (a *App) build() error {
 			SLOs: func() ([]slo.SLO, time.Duration) {
 				c := a.Config()
 				return c.SLOs, time.Duration(c.Prometheus.GlobalConfig.EvaluationInterval)
+			},
+			Now: time.Now,
+		}, &coststatus.Service{
+			Query:  coststatus.QueryFunc(rules.EngineQueryFunc(a.engine, a.fanout)),
+			Alerts: a.rules.AlertingRules,
+			Config: func() (*cost.Config, []cost.Budget) {
+				c := a.Config()
+				return c.Cost, c.Budgets
 			},
 			Now: time.Now,
 		}},
