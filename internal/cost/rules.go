@@ -45,7 +45,9 @@ const (
 	KindIdle        = "idle"        // allocated minus used
 	KindUnallocated = "unallocated" // GPUs no owner holds
 
-	GroupCost       = "mlre-cost"
+	GroupCost = "mlre-cost"
+	// RunbookBase is where the alerts' runbook_url points (docs/runbooks/cost.md).
+	RunbookBase     = "https://github.com/mlre-dev/mlre/blob/main/docs/runbooks/cost.md"
 	accumulatorSpan = "1h"
 	gpuUtil         = "DCGM_FI_DEV_GPU_UTIL"
 	gpuEngineActive = "DCGM_FI_PROF_GR_ENGINE_ACTIVE"
@@ -286,7 +288,7 @@ func (g *gen) costAlerts() {
 		Annotations: map[string]string{
 			"summary":     "{{ $value }} GPUs have no price, so their spend is not counted",
 			"description": "No price in the catalog or the config matches these GPUs' modelName (or instance type). Add one under cost.prices.gpus, e.g. `- {model_name: \"<modelName>\", dollars_per_gpu_hour: 2.5}`.",
-			"runbook":     "docs/runbooks/cost.md#unpriced-gpus",
+			"runbook_url": RunbookBase + "#unpriced-gpus",
 		},
 	})
 }
@@ -369,7 +371,7 @@ func (g *gen) budget(b *Budget, now time.Time) {
 		a := map[string]string{
 			"summary":      summary,
 			"top_spenders": top,
-			"runbook":      "docs/runbooks/cost.md#budget-burning",
+			"runbook_url":  RunbookBase + "#budget-burning",
 		}
 		if len(b.Owners) > 0 {
 			a["owners"] = strings.Join(b.Owners, ", ")
