@@ -35,8 +35,15 @@ and scrape_config_files. Exits 0 when valid, 1 when not.`,
 				return &exitError{code: exitFailure, err: err}
 			}
 			pc := c.Prometheus
-			fmt.Fprintf(cmd.OutOrStdout(), "%s is valid: %d scrape configs, %d rule file patterns, %d remote_write targets, %d auth tokens, %d SLOs\n",
-				file, len(pc.ScrapeConfigs), len(pc.RuleFiles), len(pc.RemoteWriteConfigs), len(c.Server.Auth.Tokens), len(c.SLOs))
+			extra := ""
+			if len(c.Models) > 0 {
+				extra += fmt.Sprintf(", %d models", len(c.Models))
+			}
+			if c.Cost != nil {
+				extra += fmt.Sprintf(", cost on with %d budgets", len(c.Budgets))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s is valid: %d scrape configs, %d rule file patterns, %d remote_write targets, %d auth tokens, %d SLOs%s\n",
+				file, len(pc.ScrapeConfigs), len(pc.RuleFiles), len(pc.RemoteWriteConfigs), len(c.Server.Auth.Tokens), len(c.SLOs), extra)
 			return nil
 		},
 	}

@@ -112,3 +112,23 @@ func TestCostReportErrors(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errOut, `by "cluster" is not an owner label; use one of team, training_job, model`)
 }
+
+func TestConfigCheckCost(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "cost.yml")
+	require.NoError(t, os.WriteFile(good, []byte("cost: {owner_labels: [team]}\nbudgets:\n  - {name: a, amount: 100, scope: '{team=\"a\"}'}\n  - {name: b, amount: 100}\n"), 0o600))
+	code, out, errOut := runCLI(t, "config", "check", "--config", good)
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "0 SLOs, cost on with 2 budgets")
+
+	bad := filepath.Join(dir, "bad.yml")
+	require.NoError(t, os.WriteFile(bad, []byte("cost: {owner_labels: [team]}\nbudgets:\n  - {name: a, amount: 100, scope: '{cluster=\"x\"}'}\n"), 0o600))
+	code, _, errOut = runCLI(t, "config", "check", "--config", bad)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, `budgets[0] (a): scope "{cluster=\"x\"}": "cluster" is not an owner label; add it to cost.owner_labels`)
+
+	code, out, _ = runCLI(t, "rules", "generate", "--config", good)
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "name: mlre-cost")
+	require.Contains(t, out, `alert: CostBudgetBurnRateHigh`)
+}
