@@ -304,15 +304,9 @@ func (s *Service) spend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	by := q.Get("by")
-	if by == "" {
-		by = c.OwnerLabels[0]
-	}
-	if a, ok := ByAliases[by]; ok {
-		by = a
-	}
-	if !slices.Contains(c.OwnerLabels, by) {
-		httperr.Write(w, http.StatusBadRequest, httperr.TypeBadData, fmt.Sprintf("by %q is not an owner label; use one of %s (cost.owner_labels)", by, strings.Join(c.OwnerLabels, ", ")))
+	by, err := ownerLabel(c, q.Get("by"))
+	if err != nil {
+		httperr.Write(w, http.StatusBadRequest, httperr.TypeBadData, err.Error())
 		return
 	}
 	from, to, err := ParseRange(q.Get, s.Now())
@@ -409,4 +403,19 @@ func increaseExpr(sel, rng, offset string) string {
 		start = model.Duration(d1 + d2).String()
 	}
 	return fmt.Sprintf("max_over_time(%s[%s]%s) - (%s offset %s or min_over_time(%s[%s]%s))", sel, rng, off, sel, start, sel, rng, off)
+}
+
+// ownerLabel resolves the by parameter: an owner label or an alias of one;
+// empty is the first owner label.
+func ownerLabel(c *cost.Config, by string) (string, error) {
+	if by == "" {
+		return c.OwnerLabels[0], nil
+	}
+	if a, ok := ByAliases[by]; ok {
+		by = a
+	}
+	if !slices.Contains(c.OwnerLabels, by) {
+		return "", fmt.Errorf("by %q is not an owner label; use one of %s (cost.owner_labels)", by, strings.Join(c.OwnerLabels, ", "))
+	}
+	return by, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -96,15 +95,9 @@ func (s *Service) recommendations(w http.ResponseWriter, r *http.Request) {
 			win[k] = time.Duration(d)
 		}
 	}
-	by := q.Get("by")
-	if by == "" {
-		by = c.OwnerLabels[0]
-	}
-	if a, ok := ByAliases[by]; ok {
-		by = a
-	}
-	if !slices.Contains(c.OwnerLabels, by) {
-		httperr.Write(w, http.StatusBadRequest, httperr.TypeBadData, fmt.Sprintf("by %q is not an owner label; use one of %s (cost.owner_labels)", by, strings.Join(c.OwnerLabels, ", ")))
+	by, err := ownerLabel(c, q.Get("by"))
+	if err != nil {
+		httperr.Write(w, http.StatusBadRequest, httperr.TypeBadData, err.Error())
 		return
 	}
 	out, err := s.Recommend(r.Context(), c, by, win["idle_window"], win["memory_window"], win["compare_window"])
