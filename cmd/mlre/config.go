@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlre-dev/mlre/internal/config"
+	"github.com/mlre-dev/mlre/internal/monitor"
 )
 
 func newConfigCmd(_ *globalFlags) *cobra.Command {
@@ -20,7 +21,8 @@ func newConfigCmd(_ *globalFlags) *cobra.Command {
 		Long: `Validate mlre.yaml the way 'mlre serve' loads it: the Prometheus sections
 with Prometheus's own parser, mlre's sections strictly (unknown keys are errors
 naming the key and line), token files and environment variables, rule files
-and scrape_config_files. Exits 0 when valid, 1 when not.`,
+and scrape_config_files, and each model's reference file (read and profiled as
+serve does at start). Exits 0 when valid, 1 when not.`,
 		Example: `  mlre config check --config mlre.yaml`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -30,6 +32,14 @@ and scrape_config_files. Exits 0 when valid, 1 when not.`,
 			c, err := config.LoadFile(file)
 			if err == nil {
 				err = config.ValidateFiles(c)
+			}
+			// Read (and profile) each model's reference as serve would, so
+			// that a missing or unreadable file shows up now. serve's reload
+			// does this only for models whose entry changed.
+			for i := 0; err == nil && i < len(c.Models); i++ {
+				if _, e := monitor.NewModel(c.Models[i]); e != nil {
+					err = fmt.Errorf("%s: invalid configuration: models: %w", file, e)
+				}
 			}
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}

@@ -132,3 +132,30 @@ func TestConfigCheckCost(t *testing.T) {
 	require.Contains(t, out, "name: mlre-cost")
 	require.Contains(t, out, `alert: CostBudgetBurnRateHigh`)
 }
+
+func TestConfigCheckReadsModelReferences(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "mlre.yml")
+	ref, err := filepath.Abs("../../examples/models/churn-reference.csv")
+	require.NoError(t, err)
+	b, err := os.ReadFile("../../examples/models/churn.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "churn-reference.csv"), mustRead(t, ref), 0o600))
+	require.NoError(t, os.WriteFile(cfg, b, 0o600))
+	code, out, errOut := runCLI(t, "config", "check", "--config", cfg)
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "1 models")
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "churn-reference.csv")))
+	code, _, errOut = runCLI(t, "config", "check", "--config", cfg)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "invalid configuration: models: model churn:")
+	require.Contains(t, errOut, "churn-reference.csv")
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
