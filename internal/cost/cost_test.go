@@ -69,17 +69,20 @@ func TestRulesGolden(t *testing.T) {
 }
 
 // TestRulesBehaviour runs promtool's rule unit tests (testdata/promtool)
-// against the rules generated for testdata/fleet.yml: allocation to the
-// cent, a steady overspend (tickets, no page), a runaway job (a page within
-// the hour) and an on-budget fleet (nothing).
+// against the rules generated for testdata/fleet.yml (allocation to the
+// cent, a steady overspend: tickets, no page; a runaway job: a page within
+// the hour; an on-budget fleet: nothing) and testdata/pricing.yml (which
+// price each GPU gets).
 func TestRulesBehaviour(t *testing.T) {
 	promtool := testbin.Need(t, "promtool")
-	c, bs := loadFleet(t, "fleet.yml")
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "cost.rules.yml"), rulesYAML(t, c, bs), 0o644))
+	for spec, rules := range map[string]string{"fleet.yml": "cost.rules.yml", "pricing.yml": "pricing.rules.yml"} {
+		c, bs := loadFleet(t, spec)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, rules), rulesYAML(t, c, bs), 0o644))
+	}
 	tests, err := filepath.Glob(filepath.Join("testdata", "promtool", "*.test.yml"))
 	require.NoError(t, err)
-	require.Len(t, tests, 4)
+	require.Len(t, tests, 5)
 	for _, tf := range tests {
 		t.Run(filepath.Base(tf), func(t *testing.T) {
 			t.Parallel()
