@@ -12,7 +12,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -291,7 +290,7 @@ func (t *Table) settle(rows [][]string, firstRow int, intern map[string]string) 
 }
 
 func (c *Column) appendBytes(b []byte, path string, row int, intern map[string]string) error {
-	s := unsafeString(b) // not retained: ParseFloat and map lookups copy
+	s := unsafeString(b) // not retained: parseNum and map lookups copy
 	if IsMissing(s) {
 		c.Missing++
 		if c.Type == Numerical {
@@ -317,7 +316,7 @@ func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), l
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func parseNum(s string) (float64, error) {
-	return strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return parseFloat(unsafeBytes(strings.TrimSpace(s)))
 }
 
 func csvError(path string, err error) error {

@@ -1,0 +1,193 @@
+package dataset
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"strconv"
+)
+
+// parseFloat returns exactly what strconv.ParseFloat(string(b), 64) returns,
+// value and error, without converting b to a string. Plain decimal numbers
+// (the numbers in CSV files) take a fast path, parseDecimal; anything else,
+// and the rare decimals the fast algorithms cannot decide, goes to strconv.
+func parseFloat(b []byte) (float64, error) {
+	if f, n, ok := parseDecimal(b); ok && n == len(b) {
+		return f, nil
+	}
+	// strconv copies the string into the errors it returns.
+	return strconv.ParseFloat(unsafeString(b), 64)
+}
+
+// parseDecimal parses the plain decimal number at the start of s: an
+// optional sign, digits with at most one '.' among them, and an optional
+// exponent ('e' or 'E', an optional sign and digits). It returns the value,
+// the number of bytes it used and ok. When ok, f and n are what
+// strconv.ParseFloat(string(s[:n]), 64) returns with a nil error: the value
+// is correctly rounded, as strconv's is. ok is false when s does not start
+// with such a number (a missing value, inf, nan, hex, underscores, an 'e'
+// without exponent digits) and when the number is out of the fast
+// algorithms' reach (subnormal, overflowing, or a rare halfway case); the
+// caller then falls back to strconv.
+//
+// It reads up to 19 significant digits into a uint64 (eight bytes at a time
+// when it can), then uses Clinger's exact fast path or the Eisel-Lemire algorithm
+// (eisel_lemire.go, from Go's strconv), as strconv does. Longer mantissas
+// are truncated and accepted only when the truncated mantissa and the one
+// above it round to the same float64, again as strconv does.
+func parseDecimal(s []byte) (f float64, n int, ok bool) {
+	i := 0
+	neg := false
+	if len(s) > 0 {
+		switch s[0] {
+		case '-':
+			neg = true
+			i++
+		case '+':
+			i++
+		}
+	}
+	var man uint64
+	nd := 0     // significant digits seen (leading zeros are not significant)
+	ndMant := 0 // digits in man, at most 19
+	trunc := false
+	digits := false
+
+	// Integer part: leading zeros, then significant digits.
+	for i < len(s) && s[i] == '0' {
+		i++
+		digits = true
+	}
+	start := i
+	i, man, ndMant, trunc = readDigits(s, i, man, ndMant, trunc)
+	nd = i - start
+	digits = digits || nd > 0
+	dp := nd // significant digits before the decimal point
+
+	if i < len(s) && s[i] == '.' {
+		i++
+		if nd == 0 {
+			// 0.000123: zeros after the point are not significant yet.
+			for i < len(s) && s[i] == '0' {
+				i++
+				dp--
+				digits = true
+			}
+		}
+		start := i
+		i, man, ndMant, trunc = readDigits(s, i, man, ndMant, trunc)
+		nd += i - start
+		digits = digits || i > start
+	}
+	if !digits {
+		return 0, 0, false
+	}
+
+	if i < len(s) && s[i]|0x20 == 'e' {
+		i++
+		esign := 1
+		if i < len(s) {
+			switch s[i] {
+			case '+':
+				i++
+			case '-':
+				i++
+				esign = -1
+			}
+		}
+		if i >= len(s) || s[i]-'0' > 9 {
+			return 0, 0, false // strconv: invalid syntax
+		}
+		e := 0
+		for ; i < len(s) && s[i]-'0' <= 9; i++ {
+			if e < 10000 {
+				e = e*10 + int(s[i]-'0')
+			}
+		}
+		dp += e * esign
+	}
+
+	exp := 0
+	if man != 0 {
+		exp = dp - ndMant
+	}
+	if !trunc {
+		if f, ok := goAtof64Exact(man, exp, neg); ok {
+			return f, i, true
+		}
+	}
+	f, ok = goEiselLemire64(man, exp, neg)
+	if !ok {
+		return 0, 0, false
+	}
+	if trunc {
+		// The digits after the 19th were dropped: the exact value lies
+		// between man and man+1 (times 10^exp). Both must round alike.
+		if up, ok := goEiselLemire64(man+1, exp, neg); !ok || up != f {
+			return 0, 0, false
+		}
+	}
+	return f, i, true
+}
+
+// readDigits reads the decimal digits of s from i on, adding them to man
+// while it holds fewer than 19 digits and setting trunc when a later digit
+// that is not 0 is dropped. It returns where the digits end and the new
+// man, ndMant and trunc.
+func readDigits(s []byte, i int, man uint64, ndMant int, trunc bool) (int, uint64, int, bool) {
+	// Eight bytes at a time: the digits among them up to the first
+	// non-digit, while they fit in man.
+	for i+8 <= len(s) {
+		v := binary.LittleEndian.Uint64(s[i:])
+		k := 8
+		if x := nonDigits(v); x != 0 {
+			k = bits.TrailingZeros64(x) >> 3
+		}
+		if ndMant+k > 19 {
+			break
+		}
+		// Shifting the k digits to the top leaves zero bytes below them,
+		// which parseEight reads as leading zeros.
+		man = man*pow10u64[k] + parseEight(v<<(64-8*k))
+		ndMant += k
+		i += k
+		if k < 8 {
+			return i, man, ndMant, trunc
+		}
+	}
+	for ; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			break
+		}
+		if ndMant < 19 {
+			man = man*10 + uint64(d)
+			ndMant++
+		} else if d != 0 {
+			trunc = true
+		}
+	}
+	return i, man, ndMant, trunc
+}
+
+var pow10u64 = [9]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
+
+// nonDigits returns v (eight bytes loaded little-endian) with the bytes that
+// are ASCII digits zeroed and some bits set in the first byte that is not.
+// Each digit byte has high nibble 3 and does not carry into it when 6 is
+// added. A byte above 0xF9 carries into the next byte, so bytes after the
+// first non-digit may read wrongly; callers only look for the first.
+func nonDigits(v uint64) uint64 {
+	return ((v & 0xF0F0F0F0F0F0F0F0) | (((v + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ^ 0x3333333333333333
+}
+
+// parseEight returns the value of eight ASCII digits loaded little-endian
+// (the first digit in the low byte), combining pairs, then quads, then the
+// two halves with multiplications.
+func parseEight(v uint64) uint64 {
+	v &= 0x0F0F0F0F0F0F0F0F
+	v = (v * (10<<8 + 1)) >> 8 // pairs: 10*d0 + d1 in the even bytes
+	v &= 0x00FF00FF00FF00FF
+	v = (v * (100<<16 + 1)) >> 16 // quads in the even 16-bit words
+	v &= 0x0000FFFF0000FFFF
+	return (v * (10000<<32 + 1)) >> 32 // all eight in the low 32 bits
+}
