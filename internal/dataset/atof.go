@@ -52,13 +52,25 @@ func parseDecimal(s []byte) (f float64, n int, ok bool) {
 	trunc := false
 	digits := false
 
-	// Integer part: leading zeros, then significant digits.
+	// Integer part: leading zeros, then significant digits, one at a time
+	// (there are few, usually).
 	for i < len(s) && s[i] == '0' {
 		i++
 		digits = true
 	}
 	start := i
-	i, man, ndMant, trunc = readDigits(s, i, man, ndMant, trunc)
+	for ; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			break
+		}
+		if ndMant < 19 {
+			man = man*10 + uint64(d)
+			ndMant++
+		} else if d != 0 {
+			trunc = true
+		}
+	}
 	nd = i - start
 	digits = digits || nd > 0
 	dp := nd // significant digits before the decimal point
@@ -138,21 +150,26 @@ func readDigits(s []byte, i int, man uint64, ndMant int, trunc bool) (int, uint6
 	// non-digit, while they fit in man.
 	for i+8 <= len(s) {
 		v := binary.LittleEndian.Uint64(s[i:])
-		k := 8
-		if x := nonDigits(v); x != 0 {
-			k = bits.TrailingZeros64(x) >> 3
+		x := nonDigits(v)
+		if x == 0 {
+			if ndMant > 19-8 {
+				break
+			}
+			man = man*100000000 + parseEight(v)
+			ndMant += 8
+			i += 8
+			continue
+		}
+		k := bits.TrailingZeros64(x) >> 3
+		if k == 0 {
+			return i, man, ndMant, trunc
 		}
 		if ndMant+k > 19 {
 			break
 		}
 		// Shifting the k digits to the top leaves zero bytes below them,
 		// which parseEight reads as leading zeros.
-		man = man*pow10u64[k] + parseEight(v<<(64-8*k))
-		ndMant += k
-		i += k
-		if k < 8 {
-			return i, man, ndMant, trunc
-		}
+		return i + k, man*pow10u64[k&7] + parseEight(v<<(64-8*k)), ndMant + k, trunc
 	}
 	for ; i < len(s); i++ {
 		d := s[i] - '0'
@@ -169,7 +186,7 @@ func readDigits(s []byte, i int, man uint64, ndMant int, trunc bool) (int, uint6
 	return i, man, ndMant, trunc
 }
 
-var pow10u64 = [9]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
+var pow10u64 = [8]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000}
 
 // nonDigits returns v (eight bytes loaded little-endian) with the bytes that
 // are ASCII digits zeroed and some bits set in the first byte that is not.

@@ -326,3 +326,14 @@ func (c *Column) appendJSON(kind jsonKind, text []byte, num float64) error {
 	}
 	return nil
 }
+
+func internBytes(m map[string]string, b []byte) string {
+	if v, ok := m[string(b)]; ok {
+		return v
+	}
+	s := string(b)
+	if len(m) < 1<<20 {
+		m[s] = s
+	}
+	return s
+}
