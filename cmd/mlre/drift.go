@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,25 +108,35 @@ or line, and the column).`,
 			if cmd.Flags().Changed("progress") {
 				show = progress
 			}
+			passes := planPasses(refPath, curPath, ro)
 			refOpts, curOpts := ro, ro
 			stopProgress := func() {}
 			if show {
 				p := report.NewProgress(cmd.ErrOrStderr(), 200*time.Millisecond)
-				refOpts.Progress = p.File("reference", fileSize(refPath))
-				curOpts.Progress = p.File("current", fileSize(curPath))
+				// Each pass reads the whole of both files.
+				refOpts.Progress = p.File("reference", fileSize(refPath)*int64(len(passes)))
+				curOpts.Progress = p.File("current", fileSize(curPath)*int64(len(passes)))
 				opts.Progress = p.Columns
 				p.Start()
 				stopProgress = p.Stop
 			}
 			defer stopProgress()
-			var ref, cur *dataset.Table
-			errs := make(chan error, 2)
-			go func() { var err error; ref, err = dataset.ReadFile(refPath, refOpts); errs <- err }()
-			go func() { var err error; cur, err = dataset.ReadFile(curPath, curOpts); errs <- err }()
-			if err := errors.Join(<-errs, <-errs); err != nil {
-				return &exitError{code: exitUsage, err: err}
+			var stamps []fileStamp // the files as the first pass found them
+			load := func(cols []string, later bool) (ref, cur *dataset.Table, err error) {
+				now := []fileStamp{stampOf(refPath), stampOf(curPath)}
+				if !later {
+					stamps = now
+				} else if !slices.Equal(now, stamps) {
+					return nil, nil, errors.New("the files changed while mlre drift read them; run it again")
+				}
+				refOpts.Columns, curOpts.Columns = cols, cols
+				refOpts.RowPrefix, curOpts.RowPrefix = later, later
+				errs := make(chan error, 2)
+				go func() { var err error; ref, err = dataset.ReadFile(refPath, refOpts); errs <- err }()
+				go func() { var err error; cur, err = dataset.ReadFile(curPath, curOpts); errs <- err }()
+				return ref, cur, errors.Join(<-errs, <-errs)
 			}
-			rep, err := report.Compare(ref, cur, opts)
+			rep, err := report.ComparePasses(passes, load, opts)
 			stopProgress() // clear the line before the report goes out
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -167,6 +179,73 @@ or line, and the column).`,
 	f.BoolVar(&progress, "progress", false, "show progress on stderr (default: on when stderr is a terminal; --progress=false turns it off)")
 	f.StringVar(&output, "output", "", "write the report to this file instead of stdout")
 	return cmd
+}
+
+// passesOver is the combined size of two CSV files above which mlre drift
+// reads them in two passes, half of the numerical columns in each: the
+// numbers parsed are most of the memory it needs, and reading the text a
+// second time costs much less than parsing it. Tests lower it.
+var passesOver int64 = 256 << 20
+
+// planPasses returns the columns each pass over the files reads: two
+// passes for large CSV files whose first rows show the same columns with
+// the same types, else one pass of every column ([][]string{nil}), which
+// also reports any problem with the files. The first pass reads the
+// categorical columns and the numerical ones in the second half of the
+// rows, checking every row; the second reads the numerical columns at the
+// start of the rows and stops each row after the last of them
+// (dataset.Options.RowPrefix).
+func planPasses(refPath, curPath string, opts dataset.Options) [][]string {
+	one := [][]string{nil}
+	isCSV := func(p string) bool { return strings.EqualFold(filepath.Ext(p), ".csv") }
+	if !isCSV(refPath) || !isCSV(curPath) || fileSize(refPath)+fileSize(curPath) <= passesOver {
+		return one
+	}
+	ref, err := dataset.ReadCSVSchema(refPath, opts)
+	if err != nil {
+		return one
+	}
+	cur, err := dataset.ReadCSVSchema(curPath, opts)
+	if err != nil || len(cur) != len(ref) {
+		return one
+	}
+	types := map[string]dataset.Type{}
+	for _, c := range cur {
+		types[c.Name] = c.Type
+	}
+	var nums []string
+	for _, c := range ref {
+		if types[c.Name] != c.Type {
+			return one
+		}
+		if c.Type == dataset.Numerical {
+			nums = append(nums, c.Name)
+		}
+	}
+	if len(nums) < 2 {
+		return one
+	}
+	second := nums[:len(nums)/2]
+	var first []string
+	for _, c := range ref {
+		if !slices.Contains(second, c.Name) {
+			first = append(first, c.Name)
+		}
+	}
+	return [][]string{first, second}
+}
+
+// fileStamp is what tells that a file changed: its size and time.
+type fileStamp struct {
+	size, modNanos int64
+}
+
+func stampOf(path string) fileStamp {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{st.Size(), st.ModTime().UnixNano()}
 }
 
 // isTerminal reports whether w is a terminal.
