@@ -29,12 +29,100 @@ func parseFloat(b []byte) (float64, error) {
 // algorithms' reach (subnormal, overflowing, or a rare halfway case); the
 // caller then falls back to strconv.
 //
-// It reads up to 19 significant digits into a uint64 (eight bytes at a time
-// when it can), then uses Clinger's exact fast path or the Eisel-Lemire algorithm
-// (eisel_lemire.go, from Go's strconv), as strconv does. Longer mantissas
-// are truncated and accepted only when the truncated mantissa and the one
-// above it round to the same float64, again as strconv does.
+// Numbers of up to 19 digits (leading zeros included), nearly all numbers
+// in CSV files, take a short path: the digits go into a uint64 (eight at a
+// time where they can), then to Clinger's exact fast path or the
+// Eisel-Lemire algorithm (eisel_lemire.go, from Go's strconv), as strconv
+// does. Longer ones go to parseLongDecimal.
 func parseDecimal(s []byte) (f float64, n int, ok bool) {
+	i := 0
+	neg := false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		i++
+	}
+	start := i
+	var man uint64
+	for i < len(s) && s[i]-'0' <= 9 {
+		man = man*10 + uint64(s[i]-'0')
+		i++
+	}
+	digits := i - start
+	exp := 0
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := i
+		for i+8 <= len(s) {
+			v := binary.LittleEndian.Uint64(s[i:])
+			x := nonDigits(v)
+			if x != 0 {
+				// The digits before the first non-digit: shifted to the
+				// top, with zero bytes below that parseEight reads as
+				// leading zeros.
+				k := bits.TrailingZeros64(x) >> 3
+				man = man*pow10u64[k&7] + parseEight(v<<(64-8*k))
+				i += k
+				goto fracDone
+			}
+			man = man*100000000 + parseEight(v)
+			i += 8
+		}
+		for i < len(s) && s[i]-'0' <= 9 {
+			man = man*10 + uint64(s[i]-'0')
+			i++
+		}
+	fracDone:
+		digits += i - frac
+		exp = frac - i
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	if i < len(s) && s[i]|0x20 == 'e' {
+		i++
+		esign := 1
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			if s[i] == '-' {
+				esign = -1
+			}
+			i++
+		}
+		if i >= len(s) || s[i]-'0' > 9 {
+			return 0, 0, false // strconv: invalid syntax
+		}
+		e := 0
+		for ; i < len(s) && s[i]-'0' <= 9; i++ {
+			if e < 10000 {
+				e = e*10 + int(s[i]-'0')
+			}
+		}
+		exp += e * esign
+	}
+	if digits > 19 {
+		// man may have overflowed; leading zeros may make it fit.
+		f, m, ok := parseLongDecimal(s)
+		if !ok || m != i {
+			return 0, 0, false
+		}
+		return f, i, true
+	}
+	if man == 0 {
+		exp = 0
+	}
+	if f, ok := goAtof64Exact(man, exp, neg); ok {
+		return f, i, true
+	}
+	if f, ok := goEiselLemire64(man, exp, neg); ok {
+		return f, i, true
+	}
+	return 0, 0, false
+}
+
+// parseLongDecimal is parseDecimal for any number of digits: it keeps the
+// first 19 significant digits and notes whether a later one is not 0; such
+// a truncated mantissa is accepted only when it and the one above it round
+// to the same float64, as strconv does.
+func parseLongDecimal(s []byte) (f float64, n int, ok bool) {
 	i := 0
 	neg := false
 	if len(s) > 0 {

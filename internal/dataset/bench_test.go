@@ -285,12 +285,12 @@ func BenchmarkReadCSVMemory(b *testing.B) {
 	}
 	for _, bc := range []struct {
 		name string
-		cols []string
-	}{{"all", nil}, {"first-pass", first}, {"second-pass", second}} {
+		opts Options
+	}{{"all", Options{}}, {"first-pass", Options{Columns: first}}, {"second-pass", Options{Columns: second, RowPrefix: true}}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(doc)))
 			for b.Loop() {
-				t, err := readCSV(bytes.NewReader(doc), "mem.csv", Options{Columns: bc.cols}, int64(len(doc)))
+				t, err := readCSV(bytes.NewReader(doc), "mem.csv", bc.opts, int64(len(doc)))
 				if err != nil || t.Rows != rows {
 					b.Fatal(err, t.Rows)
 				}

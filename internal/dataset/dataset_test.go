@@ -1,9 +1,13 @@
 package dataset
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -268,4 +272,51 @@ func FuzzReadCSVPlainRecords(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestColumnCodes(t *testing.T) {
+	var c Column
+	var levels []string
+	for i := range 5000 {
+		s := strconv.Itoa(i)
+		switch i % 4 {
+		case 1:
+			s += "\x00" // differs from i's digits only by a zero byte
+		case 2:
+			s = strings.Repeat(s, 5) // longer than 8 bytes
+		case 3:
+			s = ""
+			if i%8 == 3 {
+				s = "\x00"
+			}
+			s += fmt.Sprintf("%c", rune(i))
+		}
+		if slices.Contains(levels, s) {
+			continue
+		}
+		levels = append(levels, s)
+	}
+	for round := range 2 {
+		for i, s := range levels {
+			require.Equal(t, uint32(i), c.code([]byte(s)), "round %d, %q", round, s)
+		}
+	}
+	require.Equal(t, levels, c.Levels)
+}
+
+func TestFieldEnd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	alphabet := []byte{',', '+', '-', 0x2B, 0x2D, 0x00, 0x01, 0xAC, 0xFF, '1', 'a'}
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		pos := rng.IntN(len(b) + 1)
+		want := len(b)
+		if k := bytes.IndexByte(b[pos:], ','); k >= 0 {
+			want = pos + k
+		}
+		require.Equal(t, want, fieldEnd(b, pos), "%q from %d", b, pos)
+	}
 }
