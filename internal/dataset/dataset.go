@@ -52,6 +52,7 @@ type Column struct {
 	// several times faster than a map[string]uint32 for the lookup of
 	// every categorical value.
 	levelSlots []uint32
+	levelKeys  []uint64 // each level's key from levelHash
 }
 
 // Values returns the categorical values as strings (sharing Levels' memory).
@@ -67,16 +68,16 @@ func (c *Column) Values() []string {
 var levelSeed = maphash.MakeSeed()
 
 // levelHash hashes a level for levelSlots: short levels (most are) by
-// multiplying their bytes, the others with maphash.
-func levelHash(b []byte) uint64 {
+// multiplying their bytes, packed into key, the others with maphash (key
+// is then 0).
+func levelHash(b []byte) (h, key uint64) {
 	if len(b) > 8 {
-		return maphash.Bytes(levelSeed, b)
+		return maphash.Bytes(levelSeed, b), 0
 	}
-	var k uint64
 	for i, x := range b {
-		k |= uint64(x) << (8 * i)
+		key |= uint64(x) << (8 * i)
 	}
-	return bits.RotateLeft64((k^uint64(len(b)))*0x9E3779B97F4A7C15, 32)
+	return bits.RotateLeft64((key^uint64(len(b)))*0x9E3779B97F4A7C15, 32), key
 }
 
 // code returns the code of level b, adding it to Levels if it is new.
@@ -85,17 +86,20 @@ func (c *Column) code(b []byte) uint32 {
 		c.levelSlots = make([]uint32, 16)
 	}
 	mask := uint64(len(c.levelSlots) - 1)
-	for i := levelHash(b) & mask; ; i = (i + 1) & mask {
+	h, key := levelHash(b)
+	for i := h & mask; ; i = (i + 1) & mask {
 		k := c.levelSlots[i]
 		if k == 0 {
 			break
 		}
-		if l := c.Levels[k-1]; len(l) == len(b) && l == string(b) {
+		// Short levels compare as integers (their bytes and length).
+		if c.levelKeys[k-1] == key && len(c.Levels[k-1]) == len(b) && (key != 0 || c.Levels[k-1] == string(b)) {
 			return k - 1
 		}
 	}
 	k := uint32(len(c.Levels))
 	c.Levels = append(c.Levels, string(b))
+	c.levelKeys = append(c.levelKeys, key)
 	if 2*len(c.Levels) > len(c.levelSlots) {
 		c.levelSlots = make([]uint32, 4*len(c.levelSlots))
 		for j := range c.Levels {
@@ -110,7 +114,8 @@ func (c *Column) code(b []byte) uint32 {
 // slot puts code k of level b into the first free slot from b's hash on.
 func (c *Column) slot(b []byte, k uint32) {
 	mask := uint64(len(c.levelSlots) - 1)
-	i := levelHash(b) & mask
+	h, _ := levelHash(b)
+	i := h & mask
 	for c.levelSlots[i] != 0 {
 		i = (i + 1) & mask
 	}
