@@ -55,6 +55,10 @@ files may differ):
 
 --schema forces column types in any format.
 
+Two CSV files larger than 256 MiB together are read twice, half of the
+numerical columns each time, so that only half of the numbers are in memory
+at once; they must not change in between.
+
 Output formats (--format): table (text, the default), json, or html: one
 self-contained page (inline CSS and SVG, no scripts) with the summary, the
 table and a histogram of reference against current for every column.
@@ -92,8 +96,11 @@ or line, and the column).`,
 				opts.Threshold = &threshold
 			}
 			if os.Getenv("GOGC") == "" {
-				// The columns are most of the heap and live to the end: a lower
-				// GC target trades a little CPU for about 20% less peak memory.
+				// The columns are most of the heap, allocated once and live
+				// until compared: a lower GC target keeps the garbage around
+				// them small. (With the columns sized up front and large CSV
+				// files read in two passes, it no longer changes the peak
+				// much: 517-546 MiB either way on the issue's files.)
 				debug.SetGCPercent(25)
 			}
 			var ro dataset.Options
@@ -113,9 +120,9 @@ or line, and the column).`,
 			stopProgress := func() {}
 			if show {
 				p := report.NewProgress(cmd.ErrOrStderr(), 200*time.Millisecond)
-				// Each pass reads the whole of both files.
-				refOpts.Progress = p.File("reference", fileSize(refPath)*int64(len(passes)))
-				curOpts.Progress = p.File("current", fileSize(curPath)*int64(len(passes)))
+				refOpts.Progress = p.File("reference", fileSize(refPath))
+				curOpts.Progress = p.File("current", fileSize(curPath))
+				p.Passes(len(passes))
 				opts.Progress = p.Columns
 				p.Start()
 				stopProgress = p.Stop
