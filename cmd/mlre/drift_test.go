@@ -13,6 +13,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlre-dev/mlre/internal/dataset"
 	"github.com/mlre-dev/mlre/internal/drift"
 	"github.com/mlre-dev/mlre/internal/report"
 )
@@ -242,5 +243,126 @@ func TestDriftHelp(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	for _, want := range []string{".parquet, .pq", ".jsonl, .ndjson", "table, json or html", "--progress", "self-contained"} {
 		require.Contains(t, out, want)
+	}
+}
+
+// writeWideCSV writes rows of numerical columns n0..n5 (spreads shifted by
+// shift) and categorical c0, c1; edit may change a row's line.
+func writeWideCSV(t *testing.T, dir, name string, rows int, shift float64, edit func(row int, line string) string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("n0,n1,c0,n2,n3,n4,n5,c1\n")
+	for r := range rows {
+		x := float64(r)
+		line := fmt.Sprintf("%v,%v,%s,%v,%v,%v,%v,%s",
+			math.Sin(x*1.7)+shift, math.Exp(math.Sin(x*0.37)), []string{"a", "b", "c"}[r%3],
+			math.Cos(x*0.9)*1e-7, float64(r%7), math.Sin(x)*1e6+shift, math.Sqrt(x), []string{"u", "v"}[(r/3)%2])
+		if edit != nil {
+			line = edit(r+2, line) // the file's row, the header being row 1
+		}
+		b.WriteString(line + "\n")
+	}
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o600))
+	return p
+}
+
+// TestDriftCLITwoPasses checks that reading large files in two passes
+// (passesOver) reports what one pass reports: the same output, and the
+// same errors, whichever pass meets them.
+func TestDriftCLITwoPasses(t *testing.T) {
+	defer func(n int64) { passesOver = n }(passesOver)
+	both := func(t *testing.T, args ...string) (int, string, string) {
+		t.Helper()
+		passesOver = math.MaxInt64
+		code, out, errOut := runCLI(t, args...)
+		require.Equal(t, [][]string{nil}, planPasses(args[2], args[4], dataset.Options{}))
+		passesOver = 0
+		code2, out2, errOut2 := runCLI(t, args...)
+		require.Equal(t, code, code2, "%v: %s", args, errOut2)
+		require.Equal(t, out, out2, "%v", args)
+		require.Equal(t, errOut, errOut2, "%v", args)
+		return code, out, errOut
+	}
+	dir := t.TempDir()
+	rows := dataset.InferRows + 2000 // past the rows that decide the types
+	ref := writeWideCSV(t, dir, "ref.csv", rows, 0, nil)
+	cur := writeWideCSV(t, dir, "cur.csv", rows-500, 0.3, nil)
+
+	passesOver = 0
+	require.Equal(t, [][]string{{"c0", "n3", "n4", "n5", "c1"}, {"n0", "n1", "n2"}}, planPasses(ref, cur, dataset.Options{}))
+	code, out, errOut := both(t, "drift", "--reference", ref, "--current", cur, "--format", "json")
+	require.Contains(t, []int{exitOK, exitFailure}, code, errOut)
+	var rep report.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	require.Len(t, rep.Columns, 8)
+	require.Equal(t, "n0", rep.Columns[0].Name)
+	require.Equal(t, "c1", rep.Columns[7].Name)
+	both(t, "drift", "--reference", ref, "--current", cur)
+	both(t, "drift", "--reference", ref, "--current", cur, "--format", "html")
+	both(t, "drift", "--reference", ref, "--current", cur, "--method", "psi", "--fdr")
+
+	passesOver = 0
+	_, _, errOut = runCLI(t, "drift", "--reference", ref, "--current", cur, "--progress")
+	require.Contains(t, errOut, "mlre drift: comparing columns 8/8")
+
+	// Errors in the rows after the first InferRows, in the columns of
+	// either pass; each must be the error one pass over the whole file
+	// reports.
+	late := dataset.InferRows + 500
+	for name, edit := range map[string]func(int, string) string{
+		"second-pass column first": func(row int, line string) string {
+			f := strings.Split(line, ",")
+			switch row {
+			case late:
+				f[1] = "x" // n1, read by the second pass
+			case late + 100:
+				f[4] = "y" // n3, read by the first
+			}
+			return strings.Join(f, ",")
+		},
+		"first-pass column first": func(row int, line string) string {
+			f := strings.Split(line, ",")
+			switch row {
+			case late:
+				f[6] = "x" // n5, first pass
+			case late + 100:
+				f[0] = "y" // n0, second pass
+			}
+			return strings.Join(f, ",")
+		},
+		"same row": func(row int, line string) string {
+			f := strings.Split(line, ",")
+			if row == late {
+				f[0], f[6] = "x", "y"
+			}
+			return strings.Join(f, ",")
+		},
+		"extra field before a bad value": func(row int, line string) string {
+			switch row {
+			case late:
+				return line + ",extra" // only the first pass reads the whole row
+			case late + 100:
+				return "bad," + line[strings.Index(line, ",")+1:]
+			}
+			return line
+		},
+		"quoted rows": func(row int, line string) string {
+			f := strings.Split(line, ",")
+			switch row {
+			case late - 1:
+				f[2] = `"b"` // a quoted field, read by the general path
+			case late:
+				f[0] = `"x"`
+			}
+			return strings.Join(f, ",")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			bad := writeWideCSV(t, t.TempDir(), "bad.csv", rows, 0, edit)
+			code, _, errOut := both(t, "drift", "--reference", ref, "--current", bad)
+			require.Equal(t, exitUsage, code, errOut)
+			require.Contains(t, errOut, fmt.Sprintf("bad.csv, row %d", late))
+		})
 	}
 }

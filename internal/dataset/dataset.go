@@ -7,12 +7,15 @@
 package dataset
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
+	"math/bits"
 	"os"
-	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -40,8 +43,16 @@ type Column struct {
 	Codes   []uint32
 	Levels  []string
 	Missing int
+	// Skipped says the column's values were not read (Options.Columns):
+	// its name and type are known, Num, Codes, Levels and Missing are empty.
+	Skipped bool
 
-	levelIndex map[string]uint32
+	// levelSlots is an open-addressing hash table of Levels: code+1 in the
+	// slot a level hashes to (or after it), 0 for an empty slot. It is
+	// several times faster than a map[string]uint32 for the lookup of
+	// every categorical value.
+	levelSlots []uint32
+	levelKeys  []uint64 // each level's key from levelHash
 }
 
 // Values returns the categorical values as strings (sharing Levels' memory).
@@ -53,18 +64,62 @@ func (c *Column) Values() []string {
 	return out
 }
 
-func (c *Column) code(b []byte) uint32 {
-	if k, ok := c.levelIndex[string(b)]; ok {
-		return k
+// levelSeed seeds the hash of levels longer than 8 bytes.
+var levelSeed = maphash.MakeSeed()
+
+// levelHash hashes a level for levelSlots: short levels (most are) by
+// multiplying their bytes, packed into key, the others with maphash (key
+// is then 0).
+func levelHash(b []byte) (h, key uint64) {
+	if len(b) > 8 {
+		return maphash.Bytes(levelSeed, b), 0
 	}
-	if c.levelIndex == nil {
-		c.levelIndex = map[string]uint32{}
+	for i, x := range b {
+		key |= uint64(x) << (8 * i)
+	}
+	return bits.RotateLeft64((key^uint64(len(b)))*0x9E3779B97F4A7C15, 32), key
+}
+
+// code returns the code of level b, adding it to Levels if it is new.
+func (c *Column) code(b []byte) uint32 {
+	if len(c.levelSlots) == 0 {
+		c.levelSlots = make([]uint32, 16)
+	}
+	mask := uint64(len(c.levelSlots) - 1)
+	h, key := levelHash(b)
+	for i := h & mask; ; i = (i + 1) & mask {
+		k := c.levelSlots[i]
+		if k == 0 {
+			break
+		}
+		// Short levels compare as integers (their bytes and length).
+		if c.levelKeys[k-1] == key && len(c.Levels[k-1]) == len(b) && (key != 0 || c.Levels[k-1] == string(b)) {
+			return k - 1
+		}
 	}
 	k := uint32(len(c.Levels))
-	s := string(b)
-	c.Levels = append(c.Levels, s)
-	c.levelIndex[s] = k
+	c.Levels = append(c.Levels, string(b))
+	c.levelKeys = append(c.levelKeys, key)
+	if 2*len(c.Levels) > len(c.levelSlots) {
+		c.levelSlots = make([]uint32, 4*len(c.levelSlots))
+		for j := range c.Levels {
+			c.slot(unsafeBytes(c.Levels[j]), uint32(j))
+		}
+	} else {
+		c.slot(b, k)
+	}
 	return k
+}
+
+// slot puts code k of level b into the first free slot from b's hash on.
+func (c *Column) slot(b []byte, k uint32) {
+	mask := uint64(len(c.levelSlots) - 1)
+	h, _ := levelHash(b)
+	i := h & mask
+	for c.levelSlots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	c.levelSlots[i] = k + 1
 }
 
 // Table is a file read into columns.
@@ -72,6 +127,9 @@ type Table struct {
 	Path    string
 	Rows    int
 	Columns []*Column
+
+	// plainEnd is the index of the last column appendPlain reads.
+	plainEnd int
 }
 
 // Column returns the column with the given name, or nil.
@@ -136,6 +194,21 @@ type Options struct {
 	// file each time a file reader reads more of it. ReadParquetFile reads
 	// columns in parallel and calls it from several goroutines at once.
 	Progress func(n int64)
+	// Columns, when not nil, names the columns whose values to read; the
+	// others are Skipped. A skipped column's type is still inferred (or
+	// forced by Types), but its values are neither stored nor checked, so
+	// a bad value in it is not an error. Reading a large file in several
+	// passes over different columns keeps less of it in memory at once.
+	// The CSV reader skips the columns as it reads; the Parquet and JSON
+	// Lines readers read them and then drop their values. A name that is
+	// not in the file is an error.
+	Columns []string
+	// RowPrefix, with Columns, has the CSV reader read each unquoted row
+	// after the first InferRows only as far as the last column in Columns
+	// and ignore the rest of the line, so a row with too many fields is
+	// not an error. It is for a later pass over a file that an earlier
+	// pass read whole, with the columns at the start of the rows.
+	RowPrefix bool
 }
 
 // ReadCSV reads CSV with a header row from r; path names it in errors.
@@ -158,7 +231,40 @@ func ReadCSVFile(path string, opts Options) (*Table, error) {
 	return readCSV(progressReader(f, opts.Progress), path, opts, size)
 }
 
+// ReadCSVSchema returns the columns of a CSV file as ReadCSVFile would
+// read them, names and types (inferred from the first InferRows rows unless
+// opts.Types forces them), without values (each is Skipped). It reads the
+// header and the rows that decide the types only; an error in them is
+// returned as ReadCSVFile would return it.
+func ReadCSVSchema(path string, opts Options) ([]*Column, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	opts.Columns = []string{}
+	t, err := readCSVRows(f, path, opts, 0, csvInferRows)
+	if err != nil {
+		return nil, err
+	}
+	return t.Columns, nil
+}
+
+// csvInferRows is InferRows; tests lower it to reach the code that reads
+// the rows after inference with small files.
+var csvInferRows = InferRows
+
+// plainFastPath lets appendPlain read unquoted records; tests turn it off
+// to compare with the general path.
+var plainFastPath = true
+
 func readCSV(r io.Reader, path string, opts Options, size int64) (*Table, error) {
+	return readCSVRows(r, path, opts, size, -1)
+}
+
+// readCSVRows reads the file, or its first maxRows data rows when
+// maxRows >= 0.
+func readCSVRows(r io.Reader, path string, opts Options, size int64, maxRows int) (*Table, error) {
 	sc := newScanner(r)
 	header, err := sc.next()
 	if errors.Is(err, io.EOF) {
@@ -183,14 +289,21 @@ func readCSV(r io.Reader, path string, opts Options, size int64) (*Table, error)
 		seen[name] = true
 		t.Columns = append(t.Columns, &Column{Name: name, Type: opts.Types[name]})
 	}
+	if err := t.skip(opts.Columns); err != nil {
+		return nil, err
+	}
+	t.plainEnd = len(t.Columns) - 1
+	if opts.RowPrefix && opts.Columns != nil {
+		for t.plainEnd > 0 && t.Columns[t.plainEnd].Skipped {
+			t.plainEnd--
+		}
+	}
 
-	// Rows are buffered as strings until InferRows decide the types.
-	var pending [][]string
-	var pendingBytes int64
-	intern := map[string]string{}
+	// Rows are buffered until InferRows decide the types.
+	pending := newPendingRows(len(t.Columns), size)
 	row := 1
-	for {
-		rec, err := sc.next()
+	for t.Rows != maxRows {
+		rec, quoted, err := sc.record()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -198,20 +311,27 @@ func readCSV(r io.Reader, path string, opts Options, size int64) (*Table, error)
 		if err != nil {
 			return nil, csvError(path, err)
 		}
-		if len(rec) != len(t.Columns) {
-			return nil, &Error{Path: path, Row: row, Err: fmt.Errorf("has %d fields, the header has %d", len(rec), len(t.Columns))}
-		}
-		if t.Rows < InferRows {
-			strs := make([]string, len(rec))
-			for i, f := range rec {
-				strs[i] = internBytes(intern, f)
-				pendingBytes += int64(len(f)) + 1
-			}
-			pending = append(pending, strs)
+		if t.Rows >= csvInferRows && !quoted && plainFastPath {
+			// The common case: numbers are parsed where they lie in the
+			// line, without splitting it into fields first.
 			t.Rows++
-			if t.Rows == InferRows {
-				t.reserve(size, pendingBytes)
-				if err := t.settle(pending, 2, intern); err != nil {
+			if err := t.appendPlain(rec, row); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		fields, err := sc.split(rec, quoted)
+		if err != nil {
+			return nil, csvError(path, err)
+		}
+		if len(fields) != len(t.Columns) {
+			return nil, t.fieldCountError(row, len(fields))
+		}
+		if t.Rows < csvInferRows {
+			pending.add(fields)
+			t.Rows++
+			if t.Rows == csvInferRows {
+				if err := t.settle(pending, 2, size); err != nil {
 					return nil, err
 				}
 				pending = nil
@@ -220,53 +340,170 @@ func readCSV(r io.Reader, path string, opts Options, size int64) (*Table, error)
 		}
 		t.Rows++
 		for i, c := range t.Columns {
-			if err := c.appendBytes(rec[i], t.Path, row, intern); err != nil {
+			if c.Skipped {
+				continue
+			}
+			if err := c.appendBytes(fields[i], t.Path, row); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if t.Rows < InferRows {
-		if err := t.settle(pending, 2, intern); err != nil {
+	if t.Rows < csvInferRows {
+		if err := t.settle(pending, 2, 0); err != nil {
 			return nil, err
 		}
 	}
 	return t, nil
 }
 
-// reserve sizes the columns for the rows the file is likely to hold.
+// skip marks the columns not named in names Skipped, when names is not nil.
+func (t *Table) skip(names []string) error {
+	if names == nil {
+		return nil
+	}
+	keep := make(map[string]bool, len(names))
+	for _, n := range names {
+		if t.Column(n) == nil {
+			return &Error{Path: t.Path, Column: n, Err: errors.New("no such column")}
+		}
+		keep[n] = true
+	}
+	for _, c := range t.Columns {
+		c.Skipped = !keep[c.Name]
+	}
+	return nil
+}
+
+// appendPlain appends the values of an unquoted record (row, 1-based with
+// the header) to the columns that are not skipped. A number that
+// parseDecimal reads up to the next comma (or the end of the last field) is
+// appended as it is; every other field is cut at the next comma and goes
+// through appendBytes, as the fields of quoted records do. Errors are those
+// of splitting the record and appending its fields in order: a wrong
+// number of fields first, then the first bad value. With RowPrefix it stops
+// after the last column it reads.
+func (t *Table) appendPlain(rec []byte, row int) error {
+	last := len(t.Columns) - 1
+	pos := 0
+	for j, c := range t.Columns[:t.plainEnd+1] {
+		if c.Type == Numerical && !c.Skipped {
+			if v, n, ok := parseDecimal(rec[pos:]); ok {
+				end := pos + n
+				if end < len(rec) && rec[end] == ',' && j < last || end == len(rec) && j == last {
+					c.Num = append(c.Num, v)
+					pos = end + 1
+					continue
+				}
+			}
+		}
+		end := fieldEnd(rec, pos)
+		if (end == len(rec)) != (j == last) {
+			return t.fieldCountError(row, bytes.Count(rec, []byte{','})+1)
+		}
+		if !c.Skipped {
+			if err := c.appendBytes(rec[pos:end], t.Path, row); err != nil {
+				if n := bytes.Count(rec, []byte{','}) + 1; n != len(t.Columns) {
+					return t.fieldCountError(row, n)
+				}
+				return err
+			}
+		}
+		pos = end + 1
+	}
+	return nil
+}
+
+// fieldEnd returns the index of the first comma in rec from pos on, or
+// len(rec). It looks at eight bytes at a time: fields are short, and a call
+// to bytes.IndexByte costs more than it saves on them.
+func fieldEnd(rec []byte, pos int) int {
+	for ; pos+8 <= len(rec); pos += 8 {
+		v := binary.LittleEndian.Uint64(rec[pos:]) ^ 0x2C2C2C2C2C2C2C2C // commas become zero bytes
+		// The lowest byte that is zero sets its high bit here (bytes
+		// above it may be set wrongly by the borrow; they do not matter).
+		if z := (v - 0x0101010101010101) &^ v & 0x8080808080808080; z != 0 {
+			return pos + bits.TrailingZeros64(z)>>3
+		}
+	}
+	for pos < len(rec) && rec[pos] != ',' {
+		pos++
+	}
+	return pos
+}
+
+func (t *Table) fieldCountError(row, fields int) error {
+	return &Error{Path: t.Path, Row: row, Err: fmt.Errorf("has %d fields, the header has %d", fields, len(t.Columns))}
+}
+
+// reserve sizes the columns whose values are read for the rows a file of
+// size bytes likely holds, going by the first t.Rows rows' sampleBytes.
 func (t *Table) reserve(size, sampleBytes int64) {
 	if size <= 0 || sampleBytes <= 0 {
 		return
 	}
 	est := int(float64(size) / float64(sampleBytes) * float64(t.Rows) * 1.02)
 	for _, c := range t.Columns {
-		if c.Type == Numerical || c.Type == "" {
+		switch {
+		case c.Skipped:
+		case c.Type == Numerical:
 			c.Num = make([]float64, 0, est)
+		default:
+			c.Codes = make([]uint32, 0, est)
 		}
 	}
 }
 
-func internBytes(m map[string]string, b []byte) string {
-	if v, ok := m[string(b)]; ok {
-		return v
-	}
-	s := string(b)
-	if len(m) < 1<<20 {
-		m[s] = s
-	}
-	return s
+// pendingRows holds the first rows' fields, copied into one buffer, until
+// their values decide the column types.
+type pendingRows struct {
+	ncol int
+	buf  []byte
+	ends []int // ends[r*ncol+i] is where field i of row r ends in buf
 }
 
-// settle decides the column types from the buffered rows and appends them.
-func (t *Table) settle(rows [][]string, firstRow int, intern map[string]string) error {
+// newPendingRows returns pendingRows for ncol columns, sized for the first
+// rows of a file of size bytes (0 if unknown): a field takes a byte at
+// least, with its comma.
+func newPendingRows(ncol int, size int64) *pendingRows {
+	p := &pendingRows{ncol: ncol}
+	if size > 0 {
+		p.buf = make([]byte, 0, min(size, 16<<20))
+		p.ends = make([]int, 0, min(size, int64(ncol*csvInferRows)))
+	}
+	return p
+}
+
+func (p *pendingRows) add(fields [][]byte) {
+	for _, f := range fields {
+		p.buf = append(p.buf, f...)
+		p.ends = append(p.ends, len(p.buf))
+	}
+}
+
+func (p *pendingRows) rows() int { return len(p.ends) / p.ncol }
+
+// field returns field i of row r.
+func (p *pendingRows) field(r, i int) []byte {
+	k := r*p.ncol + i
+	start := 0
+	if k > 0 {
+		start = p.ends[k-1]
+	}
+	return p.buf[start:p.ends[k]]
+}
+
+// settle decides the column types from the buffered rows (the first is row
+// firstRow), sizes the columns for a file of size bytes (when known), and
+// appends the rows.
+func (t *Table) settle(p *pendingRows, firstRow int, size int64) error {
 	for i, c := range t.Columns {
 		if c.Type != "" {
 			continue
 		}
 		c.Type = Numerical
 		nonMissing := 0
-		for _, r := range rows {
-			s := r[i]
+		for r := range p.rows() {
+			s := unsafeString(p.field(r, i))
 			if IsMissing(s) {
 				continue
 			}
@@ -280,9 +517,14 @@ func (t *Table) settle(rows [][]string, firstRow int, intern map[string]string) 
 			c.Type = Categorical
 		}
 	}
-	for j, r := range rows {
+	// The fields and the commas between them: the lines' length.
+	t.reserve(size, int64(len(p.buf)+len(p.ends)))
+	for r := range p.rows() {
 		for i, c := range t.Columns {
-			if err := c.appendBytes(unsafeBytes(r[i]), t.Path, firstRow+j, intern); err != nil {
+			if c.Skipped {
+				continue
+			}
+			if err := c.appendBytes(p.field(r, i), t.Path, firstRow+r); err != nil {
 				return err
 			}
 		}
@@ -290,8 +532,8 @@ func (t *Table) settle(rows [][]string, firstRow int, intern map[string]string) 
 	return nil
 }
 
-func (c *Column) appendBytes(b []byte, path string, row int, intern map[string]string) error {
-	s := unsafeString(b) // not retained: ParseFloat and map lookups copy
+func (c *Column) appendBytes(b []byte, path string, row int) error {
+	s := unsafeString(b) // not retained: parseNum and map lookups copy
 	if IsMissing(s) {
 		c.Missing++
 		if c.Type == Numerical {
@@ -317,7 +559,7 @@ func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), l
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func parseNum(s string) (float64, error) {
-	return strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return parseFloat(unsafeBytes(strings.TrimSpace(s)))
 }
 
 func csvError(path string, err error) error {

@@ -20,13 +20,27 @@ const Extensions = ".csv (CSV), .parquet or .pq (Parquet), .jsonl or .ndjson (JS
 // .ndjson.
 func ReadFile(path string, opts Options) (*Table, error) {
 	ext := strings.ToLower(filepath.Ext(path))
+	var read func(string, Options) (*Table, error)
 	switch ext {
 	case ".csv":
 		return ReadCSVFile(path, opts)
 	case ".parquet", ".pq":
-		return ReadParquetFile(path, opts)
+		read = ReadParquetFile
 	case ".jsonl", ".ndjson":
-		return ReadJSONLFile(path, opts)
+		read = ReadJSONLFile
+	}
+	if read != nil {
+		cols := opts.Columns
+		opts.Columns = nil
+		t, err := read(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.skip(cols); err != nil {
+			return nil, err
+		}
+		t.dropSkipped()
+		return t, nil
 	}
 	what := fmt.Sprintf("%q", filepath.Ext(path))
 	if ext == "" {
@@ -67,4 +81,13 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		c.progress(int64(n))
 	}
 	return n, err
+}
+
+// dropSkipped releases the values of the skipped columns.
+func (t *Table) dropSkipped() {
+	for _, c := range t.Columns {
+		if c.Skipped {
+			*c = Column{Name: c.Name, Type: c.Type, Skipped: true}
+		}
+	}
 }

@@ -208,7 +208,7 @@ func (jr *jsonlReader) field(key []byte, v *fastjson.Value) {
 	case fastjson.TypeNull:
 	case fastjson.TypeNumber:
 		jr.numText = v.MarshalTo(jr.numText[:0])
-		f, err := strconv.ParseFloat(unsafeString(jr.numText), 64)
+		f, err := parseFloat(jr.numText)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			jr.err = &Error{Path: jr.t.Path, Line: jr.line, Column: c.Name, Err: fmt.Errorf("malformed number %q", jr.numText)}
 			return
@@ -325,4 +325,15 @@ func (c *Column) appendJSON(kind jsonKind, text []byte, num float64) error {
 		c.Num = append(c.Num, v)
 	}
 	return nil
+}
+
+func internBytes(m map[string]string, b []byte) string {
+	if v, ok := m[string(b)]; ok {
+		return v
+	}
+	s := string(b)
+	if len(m) < 1<<20 {
+		m[s] = s
+	}
+	return s
 }

@@ -30,44 +30,79 @@ var errExtraQuote = errors.New(`extraneous or missing " in quoted field`)
 
 // next returns the next record's fields, or io.EOF.
 func (s *scanner) next() ([][]byte, error) {
+	rec, quoted, err := s.record()
+	if err != nil {
+		return nil, err
+	}
+	return s.split(rec, quoted)
+}
+
+// split returns the fields of a record from record.
+func (s *scanner) split(rec []byte, quoted bool) ([][]byte, error) {
+	if !quoted {
+		return s.splitPlain(rec), nil
+	}
+	return s.splitQuoted(rec)
+}
+
+// record returns the next non-empty record without its line end, and
+// whether it has quotes (then split must unquote it), or io.EOF. The record
+// is valid until the next call. A line without quotes that fits in the
+// buffer is returned from the buffer, without a copy.
+func (s *scanner) record() (rec []byte, quoted bool, err error) {
 	for {
-		s.rec = s.rec[:0]
 		s.line = s.next_
-		quotes := 0
-		for {
-			chunk, err := s.r.ReadSlice('\n')
-			if len(chunk) > 0 {
-				s.next_++
+		chunk, err := s.r.ReadSlice('\n')
+		if err == nil && bytes.IndexByte(chunk, '"') < 0 {
+			s.next_++
+			if rec := trimEOL(chunk); len(rec) > 0 {
+				return rec, false, nil
 			}
-			s.rec = append(s.rec, chunk...)
-			quotes += bytes.Count(chunk, []byte{'"'})
-			if errors.Is(err, bufio.ErrBufferFull) {
-				s.next_-- // the line goes on
-				continue
-			}
-			if err != nil && !errors.Is(err, io.EOF) {
-				return nil, err
-			}
-			if quotes%2 == 1 && err == nil {
-				continue // a quoted field spans lines
-			}
-			if len(s.rec) == 0 && errors.Is(err, io.EOF) {
-				return nil, io.EOF
-			}
-			break
-		}
-		rec := trimEOL(s.rec)
-		if n := len(rec); n > 0 && rec[n-1] == '\r' && len(rec) == len(s.rec) {
-			rec = rec[:n-1] // encoding/csv drops a trailing \r before EOF
-		}
-		if len(rec) == 0 {
 			continue // encoding/csv skips empty lines
 		}
-		if quotes == 0 {
-			return s.splitPlain(rec), nil
+		rec, quoted, err := s.slowRecord(chunk, err)
+		if err != nil || len(rec) > 0 {
+			return rec, quoted, err
 		}
-		return s.splitQuoted(rec)
 	}
+}
+
+// slowRecord reads a record that starts with chunk (which ReadSlice
+// returned with err) into s.rec: a line longer than the buffer, a quoted
+// field that spans lines, or the file's last line. It returns an empty
+// record for an empty line.
+func (s *scanner) slowRecord(chunk []byte, err error) ([]byte, bool, error) {
+	s.rec = s.rec[:0]
+	quotes := 0
+	for first := true; ; first = false {
+		if !first {
+			chunk, err = s.r.ReadSlice('\n')
+		}
+		if len(chunk) > 0 {
+			s.next_++
+		}
+		s.rec = append(s.rec, chunk...)
+		quotes += bytes.Count(chunk, []byte{'"'})
+		if errors.Is(err, bufio.ErrBufferFull) {
+			s.next_-- // the line goes on
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, false, err
+		}
+		if quotes%2 == 1 && err == nil {
+			continue // a quoted field spans lines
+		}
+		if len(s.rec) == 0 && errors.Is(err, io.EOF) {
+			return nil, false, io.EOF
+		}
+		break
+	}
+	rec := trimEOL(s.rec)
+	if n := len(rec); n > 0 && rec[n-1] == '\r' && len(rec) == len(s.rec) {
+		rec = rec[:n-1] // encoding/csv drops a trailing \r before EOF
+	}
+	return rec, quotes > 0, nil
 }
 
 func trimEOL(b []byte) []byte {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mlre-dev/mlre/internal/stats"
 )
@@ -100,6 +101,13 @@ type Column struct {
 	Type           Type
 	Ref, Cur       []float64
 	RefCat, CurCat []string
+	// Levels, RefCounts and CurCounts may stand for RefCat and CurCat, with
+	// the same results and less work on large samples: Levels are distinct
+	// values, and RefCounts[i] and CurCounts[i] count Levels[i] in each
+	// sample (0 when it does not occur). They are used when Levels is not
+	// nil.
+	Levels               []string
+	RefCounts, CurCounts []int
 	// Sorted says Ref and Cur are sorted ascending, which spares copies
 	// and sorts on large data.
 	Sorted bool
@@ -131,10 +139,7 @@ var ErrNoData = errors.New("no values")
 // values, else Jensen–Shannon. Distinct values count both samples together.
 func DefaultMethod(c *Column) string {
 	n := c.distinct(6) // only "more than 5" and "more than 2" matter
-	refRows := len(c.Ref)
-	if c.Type == Categorical {
-		refRows = len(c.RefCat)
-	}
+	refRows := c.len(true)
 	if refRows <= 1000 {
 		switch {
 		case c.Type == Numerical && n > 5:
@@ -215,11 +220,23 @@ func (c *Column) len(ref bool) int {
 		return len(c.Ref)
 	case c.Type == Numerical:
 		return len(c.Cur)
+	case c.Levels != nil && ref:
+		return sum(c.RefCounts)
+	case c.Levels != nil:
+		return sum(c.CurCounts)
 	case ref:
 		return len(c.RefCat)
 	default:
 		return len(c.CurCat)
 	}
+}
+
+func sum(ns []int) int {
+	t := 0
+	for _, n := range ns {
+		t += n
+	}
+	return t
 }
 
 // score returns the method's statistic and, for tests, its p-value.
@@ -272,6 +289,18 @@ func (c *Column) score(method string) (stat, p float64, err error) {
 func (c *Column) distinct(limit int) int {
 	if c.Type == Numerical {
 		return distinctAtMost(limit, c.Sorted, c.Ref, c.Cur)
+	}
+	if c.Levels != nil {
+		n := 0
+		for i := range c.Levels {
+			if c.RefCounts[i]+c.CurCounts[i] > 0 {
+				n++
+				if n >= limit {
+					return limit
+				}
+			}
+		}
+		return n
 	}
 	seen := map[string]struct{}{}
 	for _, s := range [][]string{c.RefCat, c.CurCat} {
@@ -356,6 +385,21 @@ func (c *Column) counts() (keys []string, ref, cur []float64) {
 		}
 		for _, v := range c.Cur {
 			cur[idx[v]]++
+		}
+		return keys, ref, cur
+	}
+	if c.Levels != nil {
+		order := make([]int, 0, len(c.Levels))
+		for i := range c.Levels {
+			if c.RefCounts[i]+c.CurCounts[i] > 0 {
+				order = append(order, i)
+			}
+		}
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(c.Levels[a], c.Levels[b]) })
+		keys = make([]string, len(order))
+		ref, cur = make([]float64, len(order)), make([]float64, len(order))
+		for j, i := range order {
+			keys[j], ref[j], cur[j] = c.Levels[i], float64(c.RefCounts[i]), float64(c.CurCounts[i])
 		}
 		return keys, ref, cur
 	}

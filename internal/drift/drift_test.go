@@ -57,6 +57,14 @@ func TestMatchesEvidentlyReference(t *testing.T) {
 				"%s / %s: got %.17g, want %.17g", rc.Name, m, score, want.Score)
 			require.Equal(t, want.Drift, got.Drift, "%s / %s", rc.Name, m)
 			checked[m]++
+			if c.Type == Categorical {
+				// The same column given as counts of levels.
+				counted := countLevels(c)
+				require.Equal(t, DefaultMethod(c), DefaultMethod(counted), rc.Name)
+				again, err := Test(counted, m, nil)
+				require.NoError(t, err, "%s %s, counts", rc.Name, m)
+				require.Equal(t, got, again, "%s / %s, counts", rc.Name, m)
+			}
 		}
 	}
 	for _, m := range Methods() {
@@ -149,4 +157,32 @@ func TestAdjustFDR(t *testing.T) {
 	require.True(t, rs[2].Drift, "distances are not adjusted")
 	require.False(t, rs[3].Drift)
 	require.False(t, rs[4].Drift)
+}
+
+// countLevels returns categorical c with Levels and counts instead of
+// values, levels in order of appearance, an unused one at the end.
+func countLevels(c *Column) *Column {
+	out := &Column{Name: c.Name, Type: c.Type, Levels: []string{}}
+	idx := map[string]int{}
+	for k, vs := range [][]string{c.RefCat, c.CurCat} {
+		for _, v := range vs {
+			i, ok := idx[v]
+			if !ok {
+				i = len(out.Levels)
+				idx[v] = i
+				out.Levels = append(out.Levels, v)
+				out.RefCounts = append(out.RefCounts, 0)
+				out.CurCounts = append(out.CurCounts, 0)
+			}
+			if k == 0 {
+				out.RefCounts[i]++
+			} else {
+				out.CurCounts[i]++
+			}
+		}
+	}
+	out.Levels = append(out.Levels, "unused")
+	out.RefCounts = append(out.RefCounts, 0)
+	out.CurCounts = append(out.CurCounts, 0)
+	return out
 }

@@ -45,6 +45,10 @@ func TestProgress(t *testing.T) {
 	}
 	wg.Wait()
 	p.Columns(3, 50) // late callers never move it back
+	require.Equal(t, "mlre drift: comparing columns 50/50", p.line())
+	ref(1 << 20) // a second pass over the files: reading shows again
+	require.Equal(t, "mlre drift: reading reference 100% of 4 MB, current 2 kB", p.line())
+	p.Columns(50, 50)
 	p.Stop()
 	p.Stop() // idempotent
 	got := out.String()
@@ -61,4 +65,15 @@ func TestProgressRedraws(t *testing.T) {
 	time.Sleep(30 * time.Millisecond)
 	require.Equal(t, 1, strings.Count(out.String(), "columns 1/2"), "an unchanged line is not redrawn")
 	p.Stop()
+}
+
+func TestProgressPasses(t *testing.T) {
+	p := NewProgress(&syncBuffer{}, time.Hour)
+	ref := p.File("reference", 800<<20)
+	cur := p.File("current", 790<<20)
+	p.Passes(2)
+	ref(800 << 20)
+	cur(395 << 20)
+	require.Equal(t, "mlre drift: reading reference  50% of 800 MB, current  25% of 790 MB (2 passes)", p.line())
+	require.Less(t, len(p.line()), 80)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -68,25 +69,121 @@ type Report struct {
 
 // Compare runs drift on every column of ref that cur also has. The two
 // files must have the same columns with the same types. It reorders the
-// tables' numerical columns (sorts them, drops missing values).
+// tables' numerical columns (sorts them, drops missing values) and releases
+// each column's values once the column is compared.
 func Compare(ref, cur *dataset.Table, opts Options) (*Report, error) {
+	return ComparePasses([][]string{nil}, func([]string, bool) (*dataset.Table, *dataset.Table, error) {
+		return ref, cur, nil
+	}, opts)
+}
+
+// Loader reads the reference and the current table with the values of the
+// named columns only, the others Skipped (dataset.Options.Columns); nil
+// names every column. later is set for the passes after the first, which
+// may count on the first pass having checked the files' shape
+// (dataset.Options.RowPrefix).
+type Loader func(columns []string, later bool) (ref, cur *dataset.Table, err error)
+
+// ComparePasses is Compare on tables that load reads in passes, one for
+// each element of passes, which names the columns whose values that pass
+// reads (nil: all). Every column must be read by one pass; each pass's
+// tables are dropped, and the memory they held collected, before the next
+// pass loads, so only one pass's columns are in memory at a time. The
+// report is the one Compare makes of tables with every column.
+//
+// A pass checks only its own columns' values, so when a pass fails to load
+// and there are several, the tables are loaded again with every column
+// (load(nil, false)) and that error is returned: the first error in each file, as
+// a single read reports it.
+func ComparePasses(passes [][]string, load Loader, opts Options) (*Report, error) {
 	if opts.DriftShare == 0 {
 		opts.DriftShare = drift.DefaultDriftShare
 	}
-	if err := sameColumns(ref, cur); err != nil {
-		return nil, err
+	var (
+		rep     *Report
+		columns []string // the first pass's columns, in order
+		errs    []error
+		done    atomic.Int64
+	)
+	for p, cols := range passes {
+		if p > 0 {
+			// The previous pass's columns are garbage now: collect them so
+			// that this pass reuses their memory instead of adding to it.
+			runtime.GC()
+		}
+		ref, cur, err := load(cols, p > 0)
+		if err != nil {
+			if len(passes) > 1 {
+				runtime.GC()
+				if _, _, err2 := load(nil, false); err2 != nil {
+					err = err2
+				}
+			}
+			return nil, err
+		}
+		if err := sameColumns(ref, cur); err != nil {
+			return nil, err
+		}
+		if p == 0 {
+			rep = &Report{
+				ReferenceRows: ref.Rows, CurrentRows: cur.Rows,
+				Columns:       make([]drift.Result, len(ref.Columns)),
+				ReferencePath: ref.Path, CurrentPath: cur.Path,
+				DatasetDriftShare: opts.DriftShare,
+			}
+			for _, c := range ref.Columns {
+				columns = append(columns, c.Name)
+			}
+			errs = make([]error, len(ref.Columns))
+			if opts.Histograms {
+				rep.Histograms = make([]Histogram, len(ref.Columns))
+			}
+		} else if err := samePass(rep, columns, ref, cur); err != nil {
+			return nil, err
+		}
+		compareColumns(ref, cur, opts, rep, errs, &done)
 	}
-	results := make([]drift.Result, len(ref.Columns))
-	errs := make([]error, len(ref.Columns))
-	var hists []Histogram
-	if opts.Histograms {
-		hists = make([]Histogram, len(ref.Columns))
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("%s vs %s: %w", rep.ReferencePath, rep.CurrentPath, err)
+		}
+		if rep.Columns[i].Name == "" {
+			return nil, fmt.Errorf("%s vs %s: column %q was read by no pass", rep.ReferencePath, rep.CurrentPath, columns[i])
+		}
 	}
-	var done atomic.Int64
+	if opts.FDR {
+		drift.AdjustFDR(rep.Columns)
+	}
+	s := drift.Summarize(rep.Columns, opts.DriftShare)
+	rep.DatasetDrift, rep.DriftShare = s.DatasetDrift, s.DriftShare
+	rep.DriftedColumns, rep.ColumnsTotal = s.DriftedColumns, s.Columns
+	return rep, nil
+}
+
+// samePass checks that a later pass read the files the first pass read.
+func samePass(rep *Report, columns []string, ref, cur *dataset.Table) error {
+	if ref.Rows != rep.ReferenceRows || cur.Rows != rep.CurrentRows || len(ref.Columns) != len(columns) {
+		return fmt.Errorf("%s vs %s: the files changed between the passes that read them", rep.ReferencePath, rep.CurrentPath)
+	}
+	for i, c := range ref.Columns {
+		if c.Name != columns[i] {
+			return fmt.Errorf("%s vs %s: the files changed between the passes that read them", rep.ReferencePath, rep.CurrentPath)
+		}
+	}
+	return nil
+}
+
+// compareColumns compares the columns of ref whose values were read (not
+// Skipped), in parallel, into rep.Columns, errs and rep.Histograms at the
+// columns' indexes, and releases their values.
+func compareColumns(ref, cur *dataset.Table, opts Options, rep *Report, errs []error, done *atomic.Int64) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, rc := range ref.Columns {
 		cc := cur.Column(rc.Name)
+		if rc.Skipped || cc.Skipped {
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -96,34 +193,24 @@ func Compare(ref, cur *dataset.Table, opts Options) (*Report, error) {
 			if method != "" && !drift.Applies(method, col.Type) {
 				method = ""
 			}
-			if hists != nil {
-				hists[i] = histogram(col, rc, cc)
+			if rep.Histograms != nil {
+				rep.Histograms[i] = histogram(col, rc, cc)
 			}
-			results[i], errs[i] = drift.Test(col, method, thresholdFor(method, opts.Threshold))
+			rep.Columns[i], errs[i] = drift.Test(col, method, thresholdFor(method, opts.Threshold))
+			release(rc)
+			release(cc)
 			if opts.Progress != nil {
 				opts.Progress(int(done.Add(1)), len(ref.Columns))
 			}
 		}()
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("%s vs %s: %w", ref.Path, cur.Path, errs[i])
-		}
-	}
-	if opts.FDR {
-		drift.AdjustFDR(results)
-	}
-	s := drift.Summarize(results, opts.DriftShare)
-	return &Report{
-		ReferenceRows: ref.Rows, CurrentRows: cur.Rows,
-		DatasetDrift: s.DatasetDrift, DriftShare: s.DriftShare,
-		DriftedColumns: s.DriftedColumns, ColumnsTotal: s.Columns,
-		Columns:       results,
-		ReferencePath: ref.Path, CurrentPath: cur.Path,
-		DatasetDriftShare: opts.DriftShare,
-		Histograms:        hists,
-	}, nil
+}
+
+// release drops a compared column's values, so that the garbage collector
+// can reuse their memory for the columns still to compare.
+func release(c *dataset.Column) {
+	c.Num, c.Codes, c.Levels = nil, nil, nil
 }
 
 // thresholdFor applies a user threshold only to an explicitly chosen method:
@@ -163,6 +250,7 @@ func typeName(t dataset.Type) string {
 
 // toDriftColumn drops missing and infinite values, as Evidently does, and
 // sorts numerical values. It reuses (and reorders) the tables' storage.
+// Categorical values go as counts of each level.
 func toDriftColumn(rc, cc *dataset.Column) *drift.Column {
 	c := &drift.Column{Name: rc.Name}
 	if rc.Type == dataset.Numerical {
@@ -174,7 +262,28 @@ func toDriftColumn(rc, cc *dataset.Column) *drift.Column {
 		return c
 	}
 	c.Type = drift.Categorical
-	c.RefCat, c.CurCat = rc.Values(), cc.Values()
+	c.Levels = slices.Clone(rc.Levels)
+	idx := make(map[string]int, len(rc.Levels)+len(cc.Levels))
+	for i, l := range rc.Levels {
+		idx[l] = i
+	}
+	curLevel := make([]int, len(cc.Levels)) // cc's codes to c.Levels
+	for k, l := range cc.Levels {
+		i, ok := idx[l]
+		if !ok {
+			i = len(c.Levels)
+			idx[l] = i
+			c.Levels = append(c.Levels, l)
+		}
+		curLevel[k] = i
+	}
+	c.RefCounts, c.CurCounts = make([]int, len(c.Levels)), make([]int, len(c.Levels))
+	for _, k := range rc.Codes {
+		c.RefCounts[k]++
+	}
+	for _, k := range cc.Codes {
+		c.CurCounts[curLevel[k]]++
+	}
 	return c
 }
 

@@ -30,6 +30,9 @@ func WassersteinSorted(u, v []float64) float64 {
 	var sum float64
 	// Walk the merged order; between consecutive values x_k < x_{k+1} the
 	// two ECDFs are constant (right-continuous, as searchsorted 'right').
+	// fu and fv are float64(i)/nu and float64(j)/nv, divided again only
+	// when i or j moves.
+	var fu, fv float64
 	prev := math.Min(u[0], v[0])
 	for i < len(u) || j < len(v) {
 		var x float64
@@ -39,12 +42,16 @@ func WassersteinSorted(u, v []float64) float64 {
 		default:
 			x = v[j]
 		}
-		sum += math.Abs(float64(i)/nu-float64(j)/nv) * (x - prev)
-		for i < len(u) && u[i] == x {
-			i++
+		sum += math.Abs(fu-fv) * (x - prev)
+		if i < len(u) && u[i] == x {
+			for i++; i < len(u) && u[i] == x; i++ {
+			}
+			fu = float64(i) / nu
 		}
-		for j < len(v) && v[j] == x {
-			j++
+		if j < len(v) && v[j] == x {
+			for j++; j < len(v) && v[j] == x; j++ {
+			}
+			fv = float64(j) / nv
 		}
 		prev = x
 	}
