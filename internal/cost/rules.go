@@ -142,6 +142,11 @@ func (g *gen) prices() {
 		g.record(SeriesGPUPrice, "vector("+num(models[name].DollarsPerGPUHour)+")",
 			map[string]string{"modelName": name, "source": src[name], "currency": g.c.Currency})
 	}
+	if g.c.InstanceTypeLabel == "" {
+		// Nothing would read instance types' prices.
+		g.hostPrices()
+		return
+	}
 	types := map[string]float64{}
 	tsrc := map[string]string{}
 	for _, p := range g.c.catalog.InstanceTypes {
@@ -154,6 +159,10 @@ func (g *gen) prices() {
 		g.record(SeriesGPUPrice, "vector("+num(types[t])+")",
 			map[string]string{"instance_type": t, "source": tsrc[t], "currency": g.c.Currency})
 	}
+	g.hostPrices()
+}
+
+func (g *gen) hostPrices() {
 	g.record(SeriesCPUPrice, "vector("+num(*g.c.Prices.CPUCoreHour)+")", map[string]string{"currency": g.c.Currency})
 	g.record(SeriesMemoryPrice, "vector("+num(*g.c.Prices.MemoryGiBHour)+")", map[string]string{"currency": g.c.Currency})
 }

@@ -38,6 +38,7 @@ func Open(dir string, pc *promconfig.Config, exemplars bool, logger *slog.Logger
 			opts.MaxPercentage = r.Percentage
 		}
 	}
+	opts.MaxBlockDuration = maxBlockDuration(opts.RetentionDuration, opts.MinBlockDuration)
 	if ec := pc.StorageConfig.ExemplarsConfig; ec != nil {
 		opts.MaxExemplars = ec.MaxExemplars
 	}
@@ -47,6 +48,19 @@ func Open(dir string, pc *promconfig.Config, exemplars bool, logger *slog.Logger
 		return nil, fmt.Errorf("opening TSDB in %s: %w", dir, err)
 	}
 	return &DB{DB: db, stats: stats}, nil
+}
+
+// maxBlockDuration is how long compaction lets a block grow, as Prometheus
+// sets it (cmd/prometheus): a tenth of the retention time, at most 31 days.
+// tsdb.DefaultOptions alone keeps every block at 2 hours, so 30 days of
+// data would stay in about 360 blocks instead of about 20. Durations are in
+// milliseconds.
+func maxBlockDuration(retention, minBlock int64) int64 {
+	limit := int64(31 * 24 * time.Hour / time.Millisecond)
+	if retention != 0 && retention/10 < limit {
+		limit = retention / 10
+	}
+	return max(limit, minBlock)
 }
 
 // Stats returns head statistics for /api/v1/status/tsdb.
