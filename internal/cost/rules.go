@@ -3,7 +3,6 @@ package cost
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -412,10 +411,12 @@ func (g *gen) budget(b *Budget, now time.Time) {
 	})
 	g.alert(rulefmt.Rule{
 		Alert: "CostBudgetForecastOverrun",
-		// A forecast needs a day of history (90% of a day's evaluations):
-		// before that, the last day's rate is a few hours' rate.
-		Expr: one(fmt.Sprintf(`%s{budget=%q, bound="expected"} > %s and on() count_over_time(%s[1d]) >= %s`,
-			RecBudgetForecast, b.Name, num(b.Amount), ref(RecBudgetRate), num(math.Floor(0.9*24*time.Hour.Seconds()/time.Duration(g.c.Interval).Seconds())))),
+		// A forecast needs most of a day of history: before that, the last
+		// day's rate is a few hours' rate. The budget's running total
+		// existing 0.9 days ago says so in one sample (counting a day of
+		// samples cost a tenth of the cost group's evaluation).
+		Expr: one(fmt.Sprintf(`%s{budget=%q, bound="expected"} > %s and on() (%s offset 1296m)`,
+			RecBudgetForecast, b.Name, num(b.Amount), total)),
 		For:    model.Duration(30 * time.Minute),
 		Labels: alertLabels("ticket"),
 		Annotations: ann(fmt.Sprintf("Budget %s will end its period at about {{ $value | printf \"%%.0f\" }} %s, over its %s",
