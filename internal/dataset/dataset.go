@@ -192,7 +192,8 @@ type Options struct {
 	Types map[string]Type
 	// Progress, when set, is called with the number of bytes read from the
 	// file each time a file reader reads more of it. ReadParquetFile reads
-	// columns in parallel and calls it from several goroutines at once.
+	// columns in parallel, from several goroutines, but calls it from one
+	// at a time.
 	Progress func(n int64)
 	// Columns, when not nil, names the columns whose values to read; the
 	// others are Skipped. A skipped column's type is still inferred (or

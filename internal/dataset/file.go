@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // ErrUnknownFormat is returned by ReadFile for a file name whose extension
@@ -72,13 +73,16 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 type countingReaderAt struct {
 	r        io.ReaderAt
+	mu       sync.Mutex // columns are read in parallel; progress is called by one at a time
 	progress func(int64)
 }
 
 func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	n, err := c.r.ReadAt(p, off)
 	if n > 0 {
+		c.mu.Lock()
 		c.progress(int64(n))
+		c.mu.Unlock()
 	}
 	return n, err
 }
