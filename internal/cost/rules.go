@@ -309,18 +309,9 @@ func (g *gen) budget(b *Budget, now time.Time) {
 	ref := func(name string) string { return name + sel }
 	refW := func(name, w string) string { return fmt.Sprintf("%s{budget=%q, window=%q}", name, b.Name, w) }
 
-	kinds := b.Spend
-	if b.Spend == KindAllocated && len(b.scope) == 0 {
-		kinds = KindAllocated + "|" + KindUnallocated // all spend
-	}
-	var parts []string
-	parts = append(parts, fmt.Sprintf("kind=~%q", kinds))
-	for _, m := range b.scope {
-		parts = append(parts, m.String())
-	}
 	even := b.Amount / b.PeriodHours() // dollars per hour that spend the budget exactly
 	g.record(RecBudgetAmount, "vector("+num(b.Amount)+")", ls)
-	g.record(RecBudgetRate, fmt.Sprintf("sum(%s{%s}) or vector(0)", RecSpendRate, strings.Join(parts, ", ")), ls)
+	g.record(RecBudgetRate, fmt.Sprintf("sum(%s) or vector(0)", budgetSpend(b)), ls)
 	for _, w := range BurnWindows {
 		wl := maps.Clone(ls)
 		wl["window"] = model.Duration(w).String()
@@ -433,17 +424,23 @@ func (g *gen) budget(b *Budget, now time.Time) {
 // topSpenders is an annotation template listing the three owners that
 // spend most of the budget now.
 func (g *gen) topSpenders(b *Budget) string {
-	var parts []string
+	q := fmt.Sprintf("topk(3, %s(%s))", g.by(), budgetSpend(b))
+	return "{{ range query `" + q + "` }}{{ range $k, $v := .Labels }}{{ $k }}={{ $v }} {{ end }}{{ .Value | printf \"%.2f\" }}/h; {{ end }}"
+}
+
+// budgetSpend selects the spend rates a budget counts: its kind of spend
+// (allocated, or used) of the owners its scope selects; an unscoped
+// allocated budget counts all spend, unallocated GPUs included.
+func budgetSpend(b *Budget) string {
 	kinds := b.Spend
 	if b.Spend == KindAllocated && len(b.scope) == 0 {
 		kinds = KindAllocated + "|" + KindUnallocated
 	}
-	parts = append(parts, fmt.Sprintf("kind=~%q", kinds))
+	parts := []string{fmt.Sprintf("kind=~%q", kinds)}
 	for _, m := range b.scope {
 		parts = append(parts, m.String())
 	}
-	q := fmt.Sprintf("topk(3, %s(%s{%s}))", g.by(), RecSpendRate, strings.Join(parts, ", "))
-	return "{{ range query `" + q + "` }}{{ range $k, $v := .Labels }}{{ $k }}={{ $v }} {{ end }}{{ .Value | printf \"%.2f\" }}/h; {{ end }}"
+	return RecSpendRate + "{" + strings.Join(parts, ", ") + "}"
 }
 
 // burnTime says how long the budget lasts at burn rate r.
