@@ -26,6 +26,9 @@ type Evaluation struct {
 	Quality         []QualityCheck      `json:"data_quality"`
 	Labels          float64             `json:"labels"`
 	LabelDelay      *float64            `json:"label_delay_seconds,omitempty"`
+	// Histograms compare each input feature in the window with the
+	// reference (the web UI draws them).
+	Histograms []Histogram `json:"histograms,omitempty"`
 }
 
 // QualityCheck is one data-quality measure of one feature.
@@ -127,6 +130,11 @@ func (m *Model) evaluateBuckets(version string, bs []*bucket, now time.Time) Eva
 			drift.AdjustFDR(e.Drift)
 		}
 		e.Summary = drift.Summarize(e.Drift, m.cfg.Drift.DriftShare)
+		names := make([]string, len(m.schema.Features))
+		for i, f := range m.schema.Features {
+			names[i] = f.Name
+		}
+		e.Histograms = histograms(m.ref, acc.Prof, names)
 		if _, ok := m.ref.Kinds[PredictionFeature]; ok {
 			if r, err := driftOf(m, acc, PredictionFeature, "", nil); err == nil {
 				e.PredictionDrift = &r

@@ -87,14 +87,10 @@ func (s *Service) Register(r *route.Router) {
 
 func (s *Service) list(w http.ResponseWriter, r *http.Request) {
 	all, interval := s.SLOs()
-	out := make([]Status, 0, len(all))
-	for i := range all {
-		st, err := s.Status(r.Context(), &all[i], interval)
-		if err != nil {
-			httperr.Write(w, http.StatusInternalServerError, httperr.TypeExecution, err.Error())
-			return
-		}
-		out = append(out, st)
+	out, err := s.List(r.Context(), all, interval)
+	if err != nil {
+		httperr.Write(w, http.StatusInternalServerError, httperr.TypeExecution, err.Error())
+		return
 	}
 	httperr.WriteData(w, out)
 }
@@ -131,22 +127,67 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) {
 
 // Status computes one SLO's status now.
 func (s *Service) Status(ctx context.Context, o *slo.SLO, interval time.Duration) (Status, error) {
+	out, err := s.List(ctx, []slo.SLO{*o}, interval)
+	if err != nil {
+		return Status{}, err
+	}
+	return out[0], nil
+}
+
+// sloKey identifies an SLO's series: its slo and service labels.
+type sloKey struct{ slo, service string }
+
+// List computes the status of every SLO in all now, in their order. It
+// reads every SLO's recordings with one query, and their events with one
+// query per window length, so that it stays fast with hundreds of SLOs.
+func (s *Service) List(ctx context.Context, all []slo.SLO, interval time.Duration) ([]Status, error) {
 	now := s.Now()
+	out := make([]Status, 0, len(all))
+	if len(all) == 0 {
+		return out, nil
+	}
+	sel := `{slo!=""}`
+	if len(all) == 1 {
+		sel = fmt.Sprintf(`{slo=%q,service=%q}`, all[0].Name, all[0].Service)
+	}
+	vec, err := s.Query(ctx, `{__name__=~"slo:.+",`+sel[1:], now)
+	if err != nil {
+		return nil, fmt.Errorf("querying the SLO recordings: %w", err)
+	}
+	vals := map[sloKey]map[string]float64{}
+	for _, smp := range vec {
+		k := sloKey{smp.Metric.Get("slo"), smp.Metric.Get("service")}
+		if vals[k] == nil {
+			vals[k] = map[string]float64{}
+		}
+		vals[k][smp.Metric.Get("__name__")] = smp.F
+	}
+	events, err := s.periodEvents(ctx, all, sel, interval, now)
+	if err != nil {
+		return nil, err
+	}
+	alerts := s.alertsBySLO()
+	for i := range all {
+		o := &all[i]
+		k := sloKey{o.Name, o.Service}
+		st := status(o, vals[k], events[k])
+		st.Alerts = alerts[k]
+		if st.Alerts == nil {
+			st.Alerts = []AlertStatus{}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// status computes an SLO's status from its recordings now (val, by name)
+// and the events in its window so far (nil: unknown or a time SLI).
+func status(o *slo.SLO, val map[string]float64, events *float64) Status {
 	st := Status{
 		Name: o.Name, Service: o.Service, Description: o.Description, Source: o.Source, Labels: o.Labels,
 		Objective: o.Objective, Window: o.Window.String(), SLIKind: o.SLI.Kind(),
 		ErrorRatio: map[string]*float64{}, BurnRate: map[string]*float64{},
 		ErrorBudget: Budget{Ratio: o.Budget()},
-		Alerts:      []AlertStatus{},
-	}
-	sel := fmt.Sprintf(`{slo=%q,service=%q}`, o.Name, o.Service)
-	vec, err := s.Query(ctx, `{__name__=~"slo:.+",`+sel[1:], now)
-	if err != nil {
-		return st, fmt.Errorf("querying the recordings of SLO %s: %w", o.ID(), err)
-	}
-	val := map[string]float64{}
-	for _, s := range vec {
-		val[s.Metric.Get("__name__")] = s.F
 	}
 	get := func(name string) *float64 {
 		v, ok := val[name]
@@ -172,12 +213,8 @@ func (s *Service) Status(ctx context.Context, o *slo.SLO, interval time.Duration
 	windowSeconds := o.Window.Length().Seconds()
 	if o.SLI.Counted() {
 		b.Unit = "events"
-		total, err := s.periodEvents(ctx, o, sel, interval, now)
-		if err != nil {
-			return st, err
-		}
-		if total != nil {
-			v := budget * *total
+		if events != nil {
+			v := budget * *events
 			b.Total = &v
 		}
 	} else {
@@ -199,36 +236,65 @@ func (s *Service) Status(ctx context.Context, o *slo.SLO, interval time.Duration
 			st.TimeToExhaustion = &v
 		}
 	}
-	st.Alerts = s.alerts(o)
-	return st, nil
+	return st
 }
 
-// periodEvents estimates the events in the SLO's window so far: the 5m rates
-// recorded at every evaluation, times the evaluation interval.
-func (s *Service) periodEvents(ctx context.Context, o *slo.SLO, sel string, interval time.Duration, now time.Time) (*float64, error) {
-	q := fmt.Sprintf("sum_over_time(%s%s[%s])", slo.RecTotalRate5m, sel, durString(o.Window.Length()))
-	if o.Window.Calendar != "" {
-		q = slo.RecPeriodAll + sel
+// periodEvents estimates the events in each counted SLO's window so far:
+// the 5m rates recorded at every evaluation, times the evaluation interval.
+// It runs one query per rolling window length, and one for calendar windows.
+func (s *Service) periodEvents(ctx context.Context, all []slo.SLO, sel string, interval time.Duration, now time.Time) (map[sloKey]*float64, error) {
+	queries := map[string]bool{}
+	var order []string
+	for i := range all {
+		o := &all[i]
+		if !o.SLI.Counted() {
+			continue
+		}
+		q := slo.RecPeriodAll + sel
+		if o.Window.Calendar == "" {
+			q = fmt.Sprintf("sum_over_time(%s%s[%s])", slo.RecTotalRate5m, sel, durString(o.Window.Length()))
+		}
+		if !queries[q] {
+			queries[q] = true
+			order = append(order, q)
+		}
 	}
-	vec, err := s.Query(ctx, q, now)
-	if err != nil {
-		return nil, fmt.Errorf("querying the events of SLO %s: %w", o.ID(), err)
+	out := map[sloKey]*float64{}
+	for _, q := range order {
+		vec, err := s.Query(ctx, q, now)
+		if err != nil {
+			return nil, fmt.Errorf("querying the events of the SLOs: %w", err)
+		}
+		for _, smp := range vec {
+			if math.IsNaN(smp.F) {
+				continue
+			}
+			v := smp.F * interval.Seconds()
+			out[sloKey{smp.Metric.Get("slo"), smp.Metric.Get("service")}] = &v
+		}
 	}
-	if len(vec) == 0 || math.IsNaN(vec[0].F) {
-		return nil, nil
+	// Each SLO takes the value of its own window's query.
+	res := map[sloKey]*float64{}
+	for i := range all {
+		o := &all[i]
+		if !o.SLI.Counted() {
+			continue
+		}
+		k := sloKey{o.Name, o.Service}
+		res[k] = out[k]
 	}
-	v := vec[0].F * interval.Seconds()
-	return &v, nil
+	return res, nil
 }
 
-func (s *Service) alerts(o *slo.SLO) []AlertStatus {
-	out := []AlertStatus{}
+// alertsBySLO returns each SLO's alerting rules, pages first.
+func (s *Service) alertsBySLO() map[sloKey][]AlertStatus {
+	out := map[sloKey][]AlertStatus{}
 	if s.Alerts == nil {
 		return out
 	}
 	for _, r := range s.Alerts() {
 		ls := r.Labels()
-		if ls.Get("slo") != o.Name || ls.Get("service") != o.Service {
+		if ls.Get("slo") == "" {
 			continue
 		}
 		a := AlertStatus{Name: r.Name(), Severity: ls.Get("severity"), State: r.State().String()}
@@ -237,9 +303,12 @@ func (s *Service) alerts(o *slo.SLO) []AlertStatus {
 				a.Since = &t
 			}
 		}
-		out = append(out, a)
+		k := sloKey{ls.Get("slo"), ls.Get("service")}
+		out[k] = append(out[k], a)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity < out[j].Severity })
+	for _, as := range out {
+		sort.SliceStable(as, func(i, j int) bool { return as[i].Severity < as[j].Severity })
+	}
 	return out
 }
 

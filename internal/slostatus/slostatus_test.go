@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,15 +19,22 @@ import (
 	"github.com/mlre-dev/mlre/internal/slo"
 )
 
+var sloSelector = regexp.MustCompile(`slo="([^"]*)",service="([^"]*)"`)
+
 // fakeQuery answers the status queries from fixed recordings.
 func fakeQuery(rec map[string]float64, periodTotal float64) QueryFunc {
 	return func(_ context.Context, q string, _ time.Time) (promql.Vector, error) {
+		// The series carry the labels of the SLO the query selects.
+		m := sloSelector.FindStringSubmatch(q)
+		if m == nil {
+			return promql.Vector{}, nil // a list: TestList checks it
+		}
 		if strings.HasPrefix(q, "sum_over_time(") || strings.HasPrefix(q, slo.RecPeriodAll) {
-			return promql.Vector{{F: periodTotal}}, nil
+			return promql.Vector{{Metric: labels.FromStrings("slo", m[1], "service", m[2]), F: periodTotal}}, nil
 		}
 		var v promql.Vector
 		for name, f := range rec {
-			v = append(v, promql.Sample{Metric: labels.FromStrings("__name__", name), F: f})
+			v = append(v, promql.Sample{Metric: labels.FromStrings("__name__", name, "slo", m[1], "service", m[2]), F: f})
 		}
 		return v, nil
 	}
@@ -136,4 +144,47 @@ func TestRoutes(t *testing.T) {
 			require.NotEmpty(t, body["error"])
 		}
 	}
+}
+
+// TestList checks that List reads every SLO with one query for the
+// recordings and one per window length for the events, and gives each SLO
+// its own series.
+func TestList(t *testing.T) {
+	slos := testSLOs(t)
+	var queries []string
+	s := &Service{
+		Query: func(_ context.Context, q string, _ time.Time) (promql.Vector, error) {
+			queries = append(queries, q)
+			if strings.HasPrefix(q, "sum_over_time(") {
+				return promql.Vector{
+					{Metric: labels.FromStrings("slo", "availability", "service", "api"), F: 1000},
+					{Metric: labels.FromStrings("slo", "availability", "service", "batch"), F: 10},
+				}, nil
+			}
+			rec := func(name, svc string, v float64) promql.Sample {
+				return promql.Sample{Metric: labels.FromStrings("__name__", name, "slo", "availability", "service", svc), F: v}
+			}
+			return promql.Vector{
+				rec("slo:period_error_budget_remaining:ratio", "api", 0.6),
+				rec("slo:period_error_budget_remaining:ratio", "batch", -0.5),
+				rec("slo:sli_error:ratio_rate5m", "batch", 0.05),
+			}, nil
+		},
+		Now: time.Now,
+	}
+	out, err := s.List(context.Background(), slos, 15*time.Second)
+	require.NoError(t, err)
+	require.Len(t, queries, 2, "one query for the recordings, one for the 30-day windows' events: %q", queries)
+	require.Len(t, out, 3)
+	require.Equal(t, "api", out[0].Service)
+	require.InDelta(t, 0.6, *out[0].ErrorBudget.RemainingRatio, 1e-12)
+	require.InDelta(t, 0.001*1000*15*0.6, *out[0].ErrorBudget.Remaining, 1e-9)
+	require.Nil(t, out[0].SLI)
+	require.Equal(t, "batch", out[1].Service)
+	require.InDelta(t, -0.5, *out[1].ErrorBudget.RemainingRatio, 1e-12)
+	require.InDelta(t, 0.95, *out[1].SLI, 1e-12)
+	require.InDelta(t, 0.01*10*15, *out[1].ErrorBudget.Total, 1e-9)
+	require.Equal(t, "fresh", out[2].Name)
+	require.Nil(t, out[2].ErrorBudget.RemainingRatio, "no recordings for it")
+	require.Equal(t, "seconds", out[2].ErrorBudget.Unit)
 }
