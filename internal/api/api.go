@@ -51,6 +51,9 @@ type Options struct {
 	Ready func() bool
 	// Reload reloads the configuration; /-/reload calls it.
 	Reload func() error
+	// UI serves every path outside /api/, /-/ and /metrics (the web UI,
+	// which checks its own logins); nil: / redirects to the build info.
+	UI     http.Handler
 	Logger *slog.Logger
 }
 
@@ -135,9 +138,11 @@ func New(o Options) http.Handler {
 		}
 		promhttp.HandlerFor(g, promhttp.HandlerOpts{EnableOpenMetrics: true, ErrorLog: slogAdapter{o.Logger}}).ServeHTTP(w, req)
 	})
-	r.Get("/", func(w http.ResponseWriter, req *http.Request) {
-		http.Redirect(w, req, "/api/v1/status/buildinfo", http.StatusFound)
-	})
+	if o.UI == nil {
+		r.Get("/", func(w http.ResponseWriter, req *http.Request) {
+			http.Redirect(w, req, "/api/v1/status/buildinfo", http.StatusFound)
+		})
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", apiRouter))
@@ -146,6 +151,14 @@ func New(o Options) http.Handler {
 	var h http.Handler = mux
 	h = jsonErrors(h)
 	h = o.Auth.Middleware(ScopeFor, h)
+	if o.UI != nil {
+		outer := http.NewServeMux()
+		for _, p := range []string{"/api/", "/-/", "/metrics", "/metrics/"} {
+			outer.Handle(p, h)
+		}
+		outer.Handle("/", instrument("/ui", o.UI.ServeHTTP))
+		h = outer
+	}
 	h = limitBody(o.MaxBodyBytes, h)
 	return h
 }

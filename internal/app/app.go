@@ -48,6 +48,7 @@ import (
 	"github.com/mlre-dev/mlre/internal/slostatus"
 	"github.com/mlre-dev/mlre/internal/state"
 	"github.com/mlre-dev/mlre/internal/store"
+	"github.com/mlre-dev/mlre/internal/ui"
 	"github.com/mlre-dev/mlre/internal/version"
 )
 
@@ -64,6 +65,9 @@ type Options struct {
 	// GPU replaces the GPU collector mlre would make from the config (the
 	// demo passes one over a simulated node). The App closes it on Stop.
 	GPU *gpu.Collector
+	// Demo returns the demo fleet's incidents for the web UI's banner;
+	// nil outside the demo.
+	Demo func() []ui.DemoIncident
 }
 
 // App is a running mlre server.
@@ -341,25 +345,32 @@ func (a *App) build() error {
 		apiv1.OpenAPIOptions{ExternalURL: extURL.String(), Version: bi.Version},
 		nil, false, 2*time.Minute,
 	)
+	sloSvc := &slostatus.Service{
+		Query:  slostatus.QueryFunc(rules.EngineQueryFunc(a.engine, a.fanout)),
+		Alerts: a.rules.AlertingRules,
+		SLOs: func() ([]slo.SLO, time.Duration) {
+			c := a.Config()
+			return c.SLOs, time.Duration(c.Prometheus.GlobalConfig.EvaluationInterval)
+		},
+		Now: time.Now,
+	}
+	costSvc := &coststatus.Service{
+		Query:  coststatus.QueryFunc(rules.EngineQueryFunc(a.engine, a.fanout)),
+		Alerts: a.rules.AlertingRules,
+		Config: func() (*cost.Config, []cost.Budget) {
+			c := a.Config()
+			return c.Cost, c.Budgets
+		},
+		Now: time.Now,
+	}
+	webUI, err := a.newUI(sloSvc, costSvc)
+	if err != nil {
+		return err
+	}
 	a.handler = api.New(api.Options{
-		PromAPI: promAPI,
-		MlreAPIs: []api.Registrar{a.monitor, &slostatus.Service{
-			Query:  slostatus.QueryFunc(rules.EngineQueryFunc(a.engine, a.fanout)),
-			Alerts: a.rules.AlertingRules,
-			SLOs: func() ([]slo.SLO, time.Duration) {
-				c := a.Config()
-				return c.SLOs, time.Duration(c.Prometheus.GlobalConfig.EvaluationInterval)
-			},
-			Now: time.Now,
-		}, &coststatus.Service{
-			Query:  coststatus.QueryFunc(rules.EngineQueryFunc(a.engine, a.fanout)),
-			Alerts: a.rules.AlertingRules,
-			Config: func() (*cost.Config, []cost.Budget) {
-				c := a.Config()
-				return c.Cost, c.Budgets
-			},
-			Now: time.Now,
-		}},
+		PromAPI:  promAPI,
+		MlreAPIs: []api.Registrar{a.monitor, sloSvc, costSvc},
+		UI:       webUI,
 		Auth:         a.authn,
 		Registerer:   a.reg,
 		Gatherer:     a.reg,

@@ -63,6 +63,16 @@ func (a *Authenticator) Check(r *http.Request, scope config.Scope) (name string,
 	if !ok || !strings.EqualFold(scheme, "bearer") || secret == "" {
 		return "", http.StatusUnauthorized, "malformed Authorization header: use 'Authorization: Bearer <token>'"
 	}
+	return a.CheckSecret(secret, scope)
+}
+
+// CheckSecret is Check for a token given directly (the web UI's login
+// form and cookie) rather than in an Authorization header.
+func (a *Authenticator) CheckSecret(secret string, scope config.Scope) (name string, code int, msg string) {
+	ts := *a.tokens.Load()
+	if len(ts) == 0 {
+		return "", 0, ""
+	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(secret)))
 	var found *token
 	for i := range ts {

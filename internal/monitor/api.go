@@ -127,6 +127,19 @@ type ModelDetail struct {
 	Evaluations []Evaluation `json:"evaluations"`
 }
 
+// Details returns every model with its config and last evaluations, by
+// name (the web UI reads them).
+func (m *Monitor) Details() []ModelDetail {
+	sums := m.summaries()
+	out := make([]ModelDetail, 0, len(sums))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range sums {
+		out = append(out, ModelDetail{ModelSummary: s, Config: m.configs[s.Name], Evaluations: append([]Evaluation{}, m.evals[s.Name]...)})
+	}
+	return out
+}
+
 func (m *Monitor) handleModel(w http.ResponseWriter, req *http.Request) {
 	name := route.Param(req.Context(), "model")
 	for _, s := range m.summaries() {
