@@ -115,9 +115,16 @@ func formatPercent(p float64) string {
 	switch a := math.Abs(p); {
 	case a == 0:
 		return "0%"
-	case a >= 99.995 && a < 100:
-		// 99.999% must not round to 100% next to a 99.99% objective.
-		return strconv.FormatFloat(p, 'f', 3, 64) + "%"
+	case a >= 99 && a < 100:
+		// Never round 99.95% up to 100% next to a 99.9% objective: as
+		// many decimals (up to 4) as it takes to stay under 100.
+		for d := 1; d <= 4; d++ {
+			s := strconv.FormatFloat(a, 'f', d, 64)
+			if v, _ := strconv.ParseFloat(s, 64); v < 100 {
+				return sign(p) + s + "%"
+			}
+		}
+		return sign(p) + strconv.FormatFloat(math.Floor(a*1e4)/1e4, 'f', 4, 64) + "%"
 	case a >= 10:
 		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
 	case a >= 0.1:
@@ -125,6 +132,13 @@ func formatPercent(p float64) string {
 	default:
 		return strconv.FormatFloat(p, 'g', 2, 64) + "%"
 	}
+}
+
+func sign(v float64) string {
+	if v < 0 {
+		return "-"
+	}
+	return ""
 }
 
 // formatNum writes a number with at most 4 significant digits, with k/M/G
@@ -142,6 +156,8 @@ func formatNum(v float64) string {
 		return strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
 	case a >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
 	case a >= 1:
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	default:

@@ -233,13 +233,17 @@ func alertLabel(a alertRow, name string) string {
 }
 
 func gpuState(g gpuRow) (string, string) {
+	lost := ""
+	if !g.Responding {
+		lost = "; not responding"
+	}
 	for _, a := range g.Alerts {
 		if a.Severity == "page" {
-			return "page", a.Name
+			return "page", a.Name + lost
 		}
 	}
 	if len(g.Alerts) > 0 {
-		return "ticket", g.Alerts[0].Name
+		return "ticket", g.Alerts[0].Name + lost
 	}
 	if !g.Responding {
 		return "lost", "Not responding"

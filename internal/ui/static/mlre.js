@@ -25,6 +25,13 @@
   function pct(p) {
     var a = Math.abs(p);
     if (a === 0) return "0%";
+    if (a >= 99 && a < 100) {
+      // Never round 99.95% up to 100% next to a 99.9% objective.
+      for (var d = 1; d <= 4; d++) {
+        if (Number(a.toFixed(d)) < 100) return (p < 0 ? "-" : "") + a.toFixed(d) + "%";
+      }
+      return (p < 0 ? "-" : "") + (Math.floor(a * 1e4) / 1e4).toFixed(4) + "%";
+    }
     if (a >= 10) return p.toFixed(1) + "%";
     if (a >= 0.1) return p.toFixed(2) + "%";
     return p.toPrecision(2) + "%";
@@ -36,6 +43,7 @@
     if (a >= 1e6) return (v / 1e6).toFixed(2) + "M";
     if (a >= 1e4) return (v / 1e3).toFixed(1) + "k";
     if (a >= 100) return v.toFixed(0);
+    if (a >= 10) return v.toFixed(1);
     if (a >= 1) return v.toFixed(2);
     return String(Number(v.toPrecision(3)));
   }
