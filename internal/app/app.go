@@ -368,9 +368,9 @@ func (a *App) build() error {
 		return err
 	}
 	a.handler = api.New(api.Options{
-		PromAPI:  promAPI,
-		MlreAPIs: []api.Registrar{a.monitor, sloSvc, costSvc},
-		UI:       webUI,
+		PromAPI:      promAPI,
+		MlreAPIs:     []api.Registrar{a.monitor, sloSvc, costSvc},
+		UI:           webUI,
 		Auth:         a.authn,
 		Registerer:   a.reg,
 		Gatherer:     a.reg,
