@@ -64,6 +64,8 @@ type Options struct {
 	// GPU replaces the GPU collector mlre would make from the config (the
 	// demo passes one over a simulated node). The App closes it on Stop.
 	GPU *gpu.Collector
+	// APIs add routes under /api/v1 beside mlre's own (the demo's incidents).
+	APIs []api.Registrar
 }
 
 // App is a running mlre server.
@@ -343,7 +345,7 @@ func (a *App) build() error {
 	)
 	a.handler = api.New(api.Options{
 		PromAPI: promAPI,
-		MlreAPIs: []api.Registrar{a.monitor, &slostatus.Service{
+		MlreAPIs: append([]api.Registrar{a.monitor, &slostatus.Service{
 			Query:  slostatus.QueryFunc(rules.EngineQueryFunc(a.engine, a.fanout)),
 			Alerts: a.rules.AlertingRules,
 			SLOs: func() ([]slo.SLO, time.Duration) {
@@ -359,7 +361,7 @@ func (a *App) build() error {
 				return c.Cost, c.Budgets
 			},
 			Now: time.Now,
-		}},
+		}}, a.opts.APIs...),
 		Auth:         a.authn,
 		Registerer:   a.reg,
 		Gatherer:     a.reg,
