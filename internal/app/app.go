@@ -65,6 +65,8 @@ type Options struct {
 	// GPU replaces the GPU collector mlre would make from the config (the
 	// demo passes one over a simulated node). The App closes it on Stop.
 	GPU *gpu.Collector
+	// APIs add routes under /api/v1 beside mlre's own (the demo's incidents).
+	APIs []api.Registrar
 	// Demo returns the demo fleet's incidents for the web UI's banner;
 	// nil outside the demo.
 	Demo func() []ui.DemoIncident
@@ -369,7 +371,7 @@ func (a *App) build() error {
 	}
 	a.handler = api.New(api.Options{
 		PromAPI:      promAPI,
-		MlreAPIs:     []api.Registrar{a.monitor, sloSvc, costSvc},
+		MlreAPIs:     append([]api.Registrar{a.monitor, sloSvc, costSvc}, a.opts.APIs...),
 		UI:           webUI,
 		Auth:         a.authn,
 		Registerer:   a.reg,
