@@ -65,20 +65,31 @@ func TestUIDemo(t *testing.T) {
 	}
 
 	// Overview: the incidents show up as firing alerts, SLOs, models and
-	// GPU nodes are listed, and the demo banner names the incidents.
+	// GPU nodes are listed, and the demo banner names the incidents. The
+	// XID comes first: its incident lasts 2 minutes.
 	b.do("overview", chromedp.Navigate(p.url+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	require.Equal(t, "Overview", b.text("h1"))
 	require.Equal(t, "Skip to content", b.focusAfterTabs(1), "the first Tab reaches the skip link")
-	reloadUntil(4*time.Minute, "#h-alerts + table, section[aria-labelledby=h-alerts]", "FraudScorerErrorBudgetBurn")
-	reloadUntil(2*time.Minute, "section[aria-labelledby=h-alerts]", "GPUXidRestartNode")
-	reloadUntil(2*time.Minute, "section[aria-labelledby=h-models]", "fraud")
-	banner := b.text("aside.demo")
-	require.Contains(t, banner, "error-burst")
-	require.Contains(t, banner, "stale-pipeline")
+	reloadUntil(90*time.Second, "section[aria-labelledby=h-alerts]", "GPUXidRestartNode")
 	gpus := b.text("section[aria-labelledby=h-gpus]")
 	require.Contains(t, gpus, "gpu-node-a")
 	require.Contains(t, gpus, "gpu-node-b")
 	require.Contains(t, gpus, "GPU lost", "XID 79 takes a GPU off the bus")
+
+	// The GPU page, while the GPU is lost: its XID with the action.
+	b.do("following the GPU node link", chromedp.Click(chromedp.CSS(`a[href="/infra#node-gpu-node-b"]`)), chromedp.WaitVisible(chromedp.CSS("#gpus")))
+	require.Equal(t, "GPUs & hosts", b.text("h1"))
+	gpuTable := b.text("#gpus")
+	require.Contains(t, gpuTable, "not responding")
+	require.Contains(t, gpuTable, "Action: Cordon and drain the node", "an XID comes with NVIDIA's recommended action")
+	checkPage("infra")
+
+	b.do("overview", chromedp.Navigate(p.url+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	reloadUntil(4*time.Minute, "section[aria-labelledby=h-alerts]", "FraudScorerErrorBudgetBurn")
+	reloadUntil(2*time.Minute, "section[aria-labelledby=h-models]", "fraud")
+	banner := b.text("aside.demo")
+	require.Contains(t, banner, "error-burst")
+	require.Contains(t, banner, "stale-pipeline")
 	checkPage("overview")
 
 	// From the overview's firing alert to its SLO's page.
@@ -114,10 +125,6 @@ func TestUIDemo(t *testing.T) {
 	checkPage("model-churn")
 
 	nav("/infra", "GPUs & hosts")
-	gpuTable := b.text("#gpus")
-	require.Contains(t, gpuTable, "not responding")
-	require.Contains(t, gpuTable, "Action:", "an XID comes with NVIDIA's recommended action")
-	checkPage("infra")
 
 	nav("/alerts", "Alerts")
 	require.Contains(t, b.text("section[aria-labelledby=h-firing]"), "FraudScorerErrorBudgetBurn")

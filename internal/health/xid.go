@@ -35,13 +35,19 @@ func xidMatch(codes []int) string {
 	return "(" + strings.Join(parts, " or ") + ")"
 }
 
-// xidCounter matches dcgm-exporter's per-code XID counter having grown.
+// xidCounter matches dcgm-exporter's per-code XID counter having grown in
+// the last 10 minutes, or having appeared in them with a count: the counter
+// of a code is created by its first XID, so its first sample is already 1,
+// which increase() cannot see. (An XID 79 as a GPU's first event is the
+// case: the GPU is lost before it reports anything else.) "* 1" drops the
+// metric name, so both sides have the same labels and "or" keeps one.
 func xidCounter(codes []int) string {
 	s := make([]string, len(codes))
 	for i, c := range codes {
 		s[i] = strconv.Itoa(c)
 	}
-	return fmt.Sprintf(`(increase(DCGM_EXP_XID_ERRORS_TOTAL{xid=~"%s"}[10m]) > 0)`, strings.Join(s, "|"))
+	sel := fmt.Sprintf(`DCGM_EXP_XID_ERRORS_TOTAL{xid=~"%s"}`, strings.Join(s, "|"))
+	return fmt.Sprintf(`(increase(%s[10m]) > 0 or (%s unless %s offset 10m) * 1 > 0)`, sel, sel, sel)
 }
 
 // xidCurrent fires while the GPU's last XID is one of codes: such an XID
