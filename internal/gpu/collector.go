@@ -114,6 +114,10 @@ func New(o Options) (*Collector, error) {
 	c.driverInfo = prometheus.NewDesc("mlre_gpu_driver_info",
 		"The NVIDIA driver, NVML and CUDA driver versions (value 1).",
 		[]string{"Hostname", "driver_version", "nvml_version", "cuda_driver_version"}, nil)
+	// Read every GPU once now, so that each one's identity is known: a GPU
+	// that falls off the bus (XID 79) before its first collection still has
+	// its XID reported under its UUID.
+	c.Snapshot()
 	return c, nil
 }
 

@@ -280,6 +280,26 @@ func TestGPUFallsOffTheBus(t *testing.T) {
 	require.False(t, s.Devices[4].Lost)
 }
 
+// TestGPULostBeforeItsFirstCollection: a GPU that falls off the bus before
+// mlre ever collected it keeps its identity (read when the collector
+// starts), so its XID 79 is reported under its UUID.
+func TestGPULostBeforeItsFirstCollection(t *testing.T) {
+	n := gpusim.NewDGXH100("gpu-node-1")
+	c := newCollector(t, n, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	require.Eventually(t, n.GPU(5).EventsRegistered, 5*time.Second, 10*time.Millisecond)
+	n.GPU(5).InjectXID(79)
+	require.Eventually(t, func() bool { return countXIDs(c, 5, "79") == 1 }, 5*time.Second, 10*time.Millisecond,
+		"the XID of a GPU never collected before it was lost")
+	fams := gather(t, c)
+	last, ok := value(t, fams, gpu.XIDErrors, map[string]string{"gpu": "5", "UUID": n.GPU(5).UUID()})
+	require.True(t, ok)
+	require.Equal(t, 79.0, last)
+}
+
 func TestMIGDevices(t *testing.T) {
 	n := gpusim.NewDGXH100("gpu-node-1")
 	n.GPU(1).Update(func(s *gpusim.State) {

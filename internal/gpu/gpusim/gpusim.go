@@ -151,6 +151,14 @@ func (g *GPU) State() State {
 	return g.st
 }
 
+// EventsRegistered reports whether someone registered for the GPU's events
+// (an XID injected before that reaches no one).
+func (g *GPU) EventsRegistered() bool {
+	g.node.mu.Lock()
+	defer g.node.mu.Unlock()
+	return g.node.registered[g.dev]
+}
+
 // InjectXID raises an XID on the GPU, as the driver does: the last XID
 // changes and an XID critical-error event reaches every registered event
 // set. XID 79 also takes the GPU off the bus.
