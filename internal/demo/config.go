@@ -38,7 +38,7 @@ storage:
   retention: 7d
 collectors:
   interval: 5s
-  host: {enabled: false}
+  host: {enabled: true}                 # this machine, as the host of gpu-node-a
 <%- if .LocalGPU %>
   instance: <% .LocalGPU %>
   gpu: {enabled: true}

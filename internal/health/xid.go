@@ -53,15 +53,21 @@ func xidCounter(codes []int) string {
 // xidCurrent fires while the GPU's last XID is one of codes: such an XID
 // stays the last one until the GPU is reset, which is the action asked for.
 func xidCurrent(codes []int) string {
-	return xidMatch(codes) + " or " + xidCounter(codes)
+	return xidEither(xidMatch(codes), codes)
 }
 
 // xidRecent fires for 10 minutes after one of codes happened: the last XID
 // changed to it (or its series appeared) within 10 minutes.
 func xidRecent(codes []int) string {
-	return "(" + xidMatch(codes) +
-		" and (changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0 or (DCGM_FI_DEV_XID_ERRORS unless DCGM_FI_DEV_XID_ERRORS offset 10m)))" +
-		" or " + xidCounter(codes)
+	return xidEither("("+xidMatch(codes)+
+		" and (changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0 or (DCGM_FI_DEV_XID_ERRORS unless DCGM_FI_DEV_XID_ERRORS offset 10m)))", codes)
+}
+
+// xidEither is the last-XID condition gauge, or else the per-code counter:
+// a GPU that reports both (mlre's collector does) alerts once, from the
+// last XID, not a second time with an xid label.
+func xidEither(gauge string, codes []int) string {
+	return gauge + " or (" + xidCounter(codes) + " unless on (UUID) " + gauge + ")"
 }
 
 // XIDRule names the built-in alert that an XID code raises (its class in

@@ -226,17 +226,30 @@ func status(o *slo.SLO, val map[string]float64, events *float64) Status {
 		v := *b.Total * *b.RemainingRatio
 		b.Remaining = &v
 	}
-	if burn := st.BurnRate["1h"]; burn != nil && b.RemainingRatio != nil {
-		switch {
-		case *b.RemainingRatio <= 0:
-			v := 0.0
-			st.TimeToExhaustion = &v
-		case *burn > 0:
-			v := *b.RemainingRatio * windowSeconds / *burn
-			st.TimeToExhaustion = &v
-		}
+	if b.RemainingRatio != nil && *b.RemainingRatio <= 0 {
+		v := 0.0
+		st.TimeToExhaustion = &v
+	} else if burn := recentBurn(o, st.BurnRate); burn != nil && b.RemainingRatio != nil && *burn > 0 {
+		v := *b.RemainingRatio * windowSeconds / *burn
+		st.TimeToExhaustion = &v
 	}
 	return st
+}
+
+// recentBurn is the burn rate of the last hour, or of the SLO's longest
+// window under an hour when it has no 1h window (short demo windows).
+func recentBurn(o *slo.SLO, burn map[string]*float64) *float64 {
+	if b := burn["1h"]; b != nil {
+		return b
+	}
+	var best time.Duration
+	var out *float64
+	for _, w := range o.SLIWindows() {
+		if b := burn[model.Duration(w).String()]; b != nil && w <= time.Hour && w > best {
+			best, out = w, b
+		}
+	}
+	return out
 }
 
 // periodEvents estimates the events in each counted SLO's window so far:

@@ -184,6 +184,8 @@ func TestList(t *testing.T) {
 	require.InDelta(t, -0.5, *out[1].ErrorBudget.RemainingRatio, 1e-12)
 	require.InDelta(t, 0.95, *out[1].SLI, 1e-12)
 	require.InDelta(t, 0.01*10*15, *out[1].ErrorBudget.Total, 1e-9)
+	require.NotNil(t, out[1].TimeToExhaustion, "a spent budget is exhausted, with or without a burn rate")
+	require.Zero(t, *out[1].TimeToExhaustion)
 	require.Equal(t, "fresh", out[2].Name)
 	require.Nil(t, out[2].ErrorBudget.RemainingRatio, "no recordings for it")
 	require.Equal(t, "seconds", out[2].ErrorBudget.Unit)

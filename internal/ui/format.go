@@ -37,6 +37,12 @@ var funcs = template.FuncMap{
 	"inc":      func(i int) int { return i + 1 },
 	"nonempty": func(s []string) bool { return len(s) > 0 },
 	"dict":     dict,
+	"deref": func(v *float64) float64 {
+		if v == nil {
+			return math.NaN()
+		}
+		return *v
+	},
 }
 
 // dict makes a map from key, value pairs, to pass several values to a
@@ -154,6 +160,8 @@ func formatNum(v float64) string {
 		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "M"
 	case a >= 1e4:
 		return strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
+	case v == math.Trunc(v):
+		return strconv.FormatFloat(v, 'f', 0, 64)
 	case a >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case a >= 10:

@@ -94,7 +94,11 @@ func (u *UI) gpus(ctx context.Context, alerts []alertRow) (gpuFleet, error) {
 		}
 		return out, nil
 	}
-	known, err := q(`max by (Hostname, gpu, UUID, modelName) (max_over_time(DCGM_FI_DEV_GPU_UTIL[15m]))`)
+	// Every GPU that reported in the last 15 minutes, and every GPU that
+	// reports only its last XID (a GPU lost before it reported anything
+	// else).
+	known, err := q(`max by (Hostname, gpu, UUID, modelName) (max_over_time(DCGM_FI_DEV_GPU_UTIL[15m]))` +
+		` or max by (Hostname, gpu, UUID, modelName) (DCGM_FI_DEV_XID_ERRORS)`)
 	if err != nil {
 		return gpuFleet{}, err
 	}
@@ -365,7 +369,8 @@ type infraData struct {
 	gpuFleet
 	Hosts     []hostRow
 	Endpoints []endpointRow
-	Alerts    []alertRow
+	Alerts    []alertRow // firing
+	Pending   int
 	Charts    []*Chart
 }
 
@@ -385,22 +390,29 @@ func (u *UI) infra(r *http.Request) (*view, error) {
 	}
 	for _, a := range alerts {
 		if a.Kind == "gpu" || a.Kind == "host" || a.Kind == "probe" {
-			d.Alerts = append(d.Alerts, a)
+			if a.State == "firing" {
+				d.Alerts = append(d.Alerts, a)
+			} else {
+				d.Pending++
+			}
 		}
 	}
-	gpuLegend := labelLegend("Hostname", "gpu")
+	// Per node: with hundreds of GPUs, one line each would be unreadable;
+	// the tables above have every GPU.
+	nodeLegend := labelLegend("Hostname")
 	for _, c := range []struct{ title, unit, q string }{
-		{"GPU utilisation", "percent", `DCGM_FI_DEV_GPU_UTIL`},
-		{"GPU temperature", "celsius", `DCGM_FI_DEV_GPU_TEMP`},
-		{"GPU power", "watts", `DCGM_FI_DEV_POWER_USAGE`},
+		{"GPU utilisation (node average)", "percent", `avg by (Hostname) (DCGM_FI_DEV_GPU_UTIL)`},
+		{"Hottest GPU per node", "celsius", `max by (Hostname) (DCGM_FI_DEV_GPU_TEMP)`},
+		{"GPU power per node", "watts", `sum by (Hostname) (DCGM_FI_DEV_POWER_USAGE)`},
 	} {
 		if len(f.GPUs) == 0 {
 			break
 		}
-		ch, err := u.rangeChart(ctx, c.title, c.unit, c.q, time.Hour, gpuLegend)
+		ch, err := u.rangeChart(ctx, c.title, c.unit, c.q, time.Hour, nodeLegend)
 		if err != nil {
 			return nil, err
 		}
+		trimLeading(ch)
 		d.Charts = append(d.Charts, ch)
 	}
 	if len(d.Hosts) > 0 {
@@ -408,6 +420,7 @@ func (u *UI) infra(r *http.Request) (*view, error) {
 		if err != nil {
 			return nil, err
 		}
+		trimLeading(ch)
 		d.Charts = append(d.Charts, ch)
 	}
 	if len(d.Endpoints) > 0 {
@@ -415,6 +428,7 @@ func (u *UI) infra(r *http.Request) (*view, error) {
 		if err != nil {
 			return nil, err
 		}
+		trimLeading(ch)
 		d.Charts = append(d.Charts, ch)
 	}
 	return &view{Page: "infra", Title: "GPUs & hosts", Nav: "infra", Data: d}, nil

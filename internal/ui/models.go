@@ -191,7 +191,7 @@ func (u *UI) modelPage(r *http.Request) (*view, error) {
 		legendLabels []string
 	}{
 		{&d.Performance, "Performance (labelled predictions)", "", `mlre_model_performance{` + sel + `,metric!="count"}`, []string{"version", "metric"}},
-		{&d.Estimated, "Estimated performance (before labels)", "", `mlre_model_estimated_performance{` + sel + `}`, []string{"version", "metric"}},
+		{&d.Estimated, "Estimated performance (before labels)", "", `mlre_model_estimated_performance{` + sel + `,metric!="count"}`, []string{"version", "metric"}},
 		{&d.DriftChart, "Share of features drifted", "ratio", `mlre_model_drifted_features_ratio{` + sel + `}`, []string{"version"}},
 		{&d.LabelDelay, "Label delay", "seconds", `mlre_model_label_delay_seconds{` + sel + `}`, []string{"version"}},
 	}

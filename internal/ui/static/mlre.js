@@ -68,7 +68,9 @@
       ctx.lineWidth = 1;
       ctx.strokeStyle = "#475467";
       ctx.fillStyle = "#344054";
-      ctx.font = "12px system-ui, sans-serif";
+      ctx.font = Math.round(12 * devicePixelRatio) + "px system-ui, sans-serif";
+      ctx.textAlign = "left";
+      ctx.textBaseline = "bottom";
       lines.forEach(function (l) {
         var y = u.valToPos(l.value, "y", true);
         if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) return;
@@ -76,7 +78,7 @@
         ctx.moveTo(u.bbox.left, y);
         ctx.lineTo(u.bbox.left + u.bbox.width, y);
         ctx.stroke();
-        ctx.fillText(l.label, u.bbox.left + 4, y - 4);
+        ctx.fillText(l.label, u.bbox.left + 4 * devicePixelRatio, y - 2 * devicePixelRatio);
       });
       ctx.restore();
     };
@@ -115,7 +117,7 @@
       scales: { x: bars ? { time: false, range: function (u, lo, hi) { return [lo - 0.6, hi + 0.6]; } } : {}, y: { range: yRange } },
       axes: [
         bars ? { values: function (u, vals) { return vals.map(function (v) { return Number.isInteger(v) && c.x_labels[v] != null ? c.x_labels[v] : ""; }); }, incrs: [1], rotate: 0, size: 40 } : {},
-        { values: function (u, vals) { return vals.map(function (v) { return fmt(v, c.unit); }); }, size: 64 }
+        { values: function (u, vals) { return vals.map(function (v) { return fmt(v, c.unit); }); }, size: 80 }
       ],
       legend: { live: !bars },
       hooks: { draw: c.lines && c.lines.length ? [refLines(c.lines, c.unit)] : [] }
