@@ -141,12 +141,19 @@ func (b *browser) location() string {
 	return get(b, "location", chromedp.Location())
 }
 
-// screenshot saves the whole page as name.png.
+// screenshot saves the whole page as name.png. With $MLRE_DOCS_IMAGES set
+// (to docs/images), it also saves what the window shows there, as
+// ui-name.png: docs/quickstart.md shows those.
 func (b *browser) screenshot(name string) string {
 	b.t.Helper()
 	png := get(b, "screenshot "+name, chromedp.FullScreenshot(100))
 	p := filepath.Join(b.shot, name+".png")
 	require.NoError(b.t, os.WriteFile(p, png, 0o644))
+	if dir := os.Getenv("MLRE_DOCS_IMAGES"); dir != "" {
+		get(b, "scrolling to the top", chromedp.Evaluate[bool](`window.scrollTo(0, 0); true`))
+		view := get(b, "window screenshot "+name, chromedp.CaptureScreenshot())
+		require.NoError(b.t, os.WriteFile(filepath.Join(dir, "ui-"+name+".png"), view, 0o644))
+	}
 	return p
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,19 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
+
+// docsWarmup is how long the demo runs before the test when it takes the
+// screenshots for the docs: $MLRE_DOCS_WARMUP, by default 10 minutes.
+func docsWarmup(t *testing.T) time.Duration {
+	if os.Getenv("MLRE_DOCS_IMAGES") == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(os.Getenv("MLRE_DOCS_WARMUP"))
+	if err != nil {
+		return 10 * time.Minute
+	}
+	return d
+}
 
 // TestUIDemo runs `mlre serve --demo` and walks its web UI in Chromium:
 // every page renders with the demo fleet's data and draws its charts, the
@@ -28,6 +42,10 @@ func TestUIDemo(t *testing.T) {
 		return []string{"serve", "--demo", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--storage.path", filepath.Join(dir, "data")}
 	}, "/-/ready")
 
+	if d := docsWarmup(t); d > 0 {
+		t.Logf("MLRE_DOCS_IMAGES is set: letting the fleet run for %v first, so that the charts have history", d)
+		time.Sleep(d)
+	}
 	for _, inc := range []string{"error-burst", "xid-79"} {
 		resp, err := http.Post(p.url+"/api/v1/demo/incidents/"+inc, "", nil)
 		require.NoError(t, err)
