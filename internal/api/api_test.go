@@ -165,3 +165,52 @@ func TestScopeFor(t *testing.T) {
 		require.Equal(t, tc.want, s, tc.path)
 	}
 }
+
+// TestUIMount: with a UI, every path outside /api/, /-/ and /metrics is
+// the UI's (which checks its own logins), and the API keeps bearer auth.
+func TestUIMount(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a := auth.New(config.AuthConfig{Tokens: []config.TokenConfig{{Name: "r", Secret: "read-token-0123456789", Scopes: []config.Scope{config.ScopeRead}}}})
+	ui := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = io.WriteString(w, "ui "+r.URL.Path)
+	})
+	h := New(Options{PromAPI: routes{}, Auth: a, Registerer: reg, Gatherer: reg, UI: ui,
+		MaxBodyBytes: func() int64 { return 1 << 20 }, Ready: func() bool { return true },
+		Reload: func() error { return nil }, Logger: slog.New(slog.DiscardHandler)})
+	for _, tc := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/", http.StatusTeapot, "ui /"},
+		{"/slos/a/b", http.StatusTeapot, "ui /slos/a/b"},
+		{"/static/mlre.css", http.StatusTeapot, "ui /static/mlre.css"},
+		{"/api/v1/query", http.StatusUnauthorized, "missing bearer token"},
+		{"/metrics", http.StatusUnauthorized, "missing bearer token"},
+		{"/-/healthy", http.StatusOK, "Healthy"},
+	} {
+		rec := do(h, http.MethodGet, tc.path, "", -1)
+		require.Equal(t, tc.code, rec.Code, tc.path)
+		require.Contains(t, rec.Body.String(), tc.body, tc.path)
+	}
+	fams, err := reg.Gather()
+	require.NoError(t, err)
+	ui418 := 0.0
+	for _, f := range fams {
+		if f.GetName() != "mlre_http_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			ls := map[string]string{}
+			for _, l := range m.GetLabel() {
+				ls[l.GetName()] = l.GetValue()
+			}
+			if ls["handler"] == "/ui" && ls["code"] == "418" {
+				ui418 += m.GetCounter().GetValue()
+			}
+		}
+	}
+	require.Equal(t, 3.0, ui418, "UI requests are counted under one handler label")
+}
