@@ -236,6 +236,17 @@ func alertLabel(a alertRow, name string) string {
 	return ""
 }
 
+// firingFor counts the firing alerts of a kind about an instance.
+func firingFor(alerts []alertRow, kind, instance string) int {
+	n := 0
+	for _, a := range alerts {
+		if a.Kind == kind && a.State == "firing" && alertLabel(a, "instance") == instance {
+			n++
+		}
+	}
+	return n
+}
+
 func gpuState(g gpuRow) (string, string) {
 	lost := ""
 	if !g.Responding {
@@ -302,11 +313,7 @@ func (u *UI) hosts(ctx context.Context, alerts []alertRow) ([]hostRow, error) {
 	}
 	out := make([]hostRow, 0, len(rows))
 	for _, r := range rows {
-		for _, a := range alerts {
-			if a.Kind == "host" && a.State == "firing" && alertLabel(a, "instance") == r.Instance {
-				r.Alerts++
-			}
-		}
+		r.Alerts = firingFor(alerts, "host", r.Instance)
 		switch {
 		case r.Alerts > 0:
 			r.State, r.StateText = "ticket", fmt.Sprintf("%d alert(s) firing", r.Alerts)
@@ -341,11 +348,7 @@ func (u *UI) endpoints(ctx context.Context, alerts []alertRow) ([]endpointRow, e
 		if d, ok := durs[e.Job+"\x00"+e.Instance]; ok {
 			e.Duration = &d
 		}
-		for _, a := range alerts {
-			if a.Kind == "probe" && a.State == "firing" && alertLabel(a, "instance") == e.Instance {
-				e.Alerts++
-			}
-		}
+		e.Alerts = firingFor(alerts, "probe", e.Instance)
 		switch {
 		case e.Alerts > 0:
 			e.State, e.StateText = "ticket", fmt.Sprintf("%d alert(s) firing", e.Alerts)
