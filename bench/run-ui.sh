@@ -16,6 +16,10 @@
 # 15s, so that the 5m windows stay full and the alerts stay the same for the
 # whole run, whichever server runs when. (Blocks that reach into the future do
 # not work: the head then refuses the rules' samples as out of bounds.)
+# HISTORY=D (days, default 0) also writes D days of the 5m rates the rules
+# record (slo:sli_errors:rate5m, slo:sli_total:rate5m, one sample per EVAL),
+# as a server that has run for D days holds: the period ratio and mlre's SLO
+# status read them over the whole 30d window.
 # `mlre serve` runs with the SLOs, Debian's Prometheus with the rule file
 # `mlre rules generate` prints for them (the SLO groups and the built-in
 # health rules), each on a fresh copy of the blocks, evaluation_interval EVAL.
@@ -43,13 +47,14 @@
 # not be 0.
 #
 # Usage: bench/run-ui.sh
-# Settings (environment): N=500 HOURS=3 STEP=60 EVAL=15s WARMUP=75
+# Settings (environment): N=500 HOURS=3 HISTORY=0 STEP=60 EVAL=15s WARMUP=75
 #   REQUESTS=50 ROUNDS=3 PROMETHEUS=/usr/bin/prometheus PROMTOOL=/usr/bin/promtool
 #   MLRE_PORT=29831 PROM_PORT=29832 FEED_PORT=29833 KEEP=1 keeps the work directory.
 set -euo pipefail
 
 N=${N:-500}
 HOURS=${HOURS:-3}
+HISTORY=${HISTORY:-0}
 STEP=${STEP:-60}
 EVAL=${EVAL:-15s}
 WARMUP=${WARMUP:-75}
@@ -74,15 +79,16 @@ PROM_URL="http://127.0.0.1:$PROM_PORT"
 echo "== build"
 go build -o "$work/mlre" ./cmd/mlre
 print_env "$work/mlre" "$PROMETHEUS"
-echo "== settings: N=$N hours=$HOURS step=${STEP}s eval=$EVAL warmup=${WARMUP}s requests=$REQUESTS rounds=$ROUNDS"
+echo "== settings: N=$N hours=$HOURS history=${HISTORY}d step=${STEP}s eval=$EVAL warmup=${WARMUP}s requests=$REQUESTS rounds=$ROUNDS"
 
 echo "== data and SLOs"
 # WORK/slos.yml, the history (HOURS hours up to now) as OpenMetrics, and
 # WORK/feed.json for feed() below: the same counters as functions of the
 # time, so that what both servers scrape continues the history exactly.
-python3 - "$work" "$N" "$HOURS" "$STEP" "$FEED_PORT" <<'EOF'
+python3 - "$work" "$N" "$HOURS" "$STEP" "$FEED_PORT" "$HISTORY" "$eval_s" <<'EOF'
 import sys, time, random, json
 work, n, hours, step, port = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+history, eval_s = float(sys.argv[6]), int(sys.argv[7])
 random.seed(1)
 with open(f"{work}/slos.yml", "w") as f:
     f.write("slos:\n")
@@ -107,6 +113,15 @@ with open(f"{work}/data.om", "w") as f:
         for code, share in (("200", 1 - err[i]), ("500", err[i])):
             f.writelines(f'http_requests_total{{job="svc-{i}",instance="{inst}",code="{code}"}} {100 * (t - t0) * share:.3f} {t}\n'
                          for t in range(t0, end + 1, step))
+    if history > 0:
+        f.write("# TYPE slo:sli_total:rate5m gauge\n")
+        for i in range(n):
+            f.writelines(f'slo:sli_total:rate5m{{service="svc-{i}",slo="availability"}} 100 {t}\n'
+                         for t in range(end - int(history * 86400), end, eval_s))
+        f.write("# TYPE slo:sli_errors:rate5m gauge\n")
+        for i in range(n):
+            f.writelines(f'slo:sli_errors:rate5m{{service="svc-{i}",slo="availability"}} {100 * err[i]:g} {t}\n'
+                         for t in range(end - int(history * 86400), end, eval_s))
     f.write("# EOF\n")
 EOF
 "$PROMTOOL" tsdb create-blocks-from openmetrics "$work/data.om" "$work/blocks" >/dev/null
