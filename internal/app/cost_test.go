@@ -53,10 +53,15 @@ budgets:
 	rate, _ := strconv.ParseFloat(res[0].Value[1].(string), 64)
 	require.InDelta(t, 7*6.88+3.44, rate, 1e-9)
 
-	code, body := get(t, a.Addr(), "", "/api/v1/budgets/node-1")
-	require.Equal(t, http.StatusOK, code)
+	// The budget's spend is recorded from the running total, one rule
+	// after it: wait for an evaluation that has both.
 	var b coststatus.BudgetStatus
-	require.NoError(t, json.Unmarshal(body.Data, &b))
+	eventually(t, 40*time.Second, func() bool {
+		code, body := get(t, a.Addr(), "", "/api/v1/budgets/node-1")
+		require.Equal(t, http.StatusOK, code)
+		require.NoError(t, json.Unmarshal(body.Data, &b))
+		return b.Spent != nil && *b.Spent > 0
+	}, "the budget's spend to be recorded")
 	require.InDelta(t, 7*6.88+3.44, *b.RatePerHour, 1e-9)
 	require.InDelta(t, 1000.0/720, b.EvenRatePerHour, 1e-12)
 	require.Positive(t, *b.Spent)
@@ -64,7 +69,7 @@ budgets:
 	require.Equal(t, []string{"ml-infra@example.com"}, b.Owners)
 	require.Len(t, b.Alerts, 4) // burn rate (page, ticket), forecast, exhausted
 
-	code, body = get(t, a.Addr(), "", "/api/v1/cost?by=team&from="+strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10))
+	code, body := get(t, a.Addr(), "", "/api/v1/cost?by=team&from="+strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10))
 	require.Equal(t, http.StatusOK, code)
 	var s coststatus.Spend
 	require.NoError(t, json.Unmarshal(body.Data, &s))

@@ -253,8 +253,13 @@ func (g *gen) sliRecordings(windows, longWindows []time.Duration) {
 			g.calendarPeriod(g.ref(RecErrorsRate5m), g.ref(RecTotalRate5m))
 			return
 		}
-		g.record(RecErrorRatio(period), fmt.Sprintf("sum_over_time(%s[%s]) / sum_over_time(%s[%s])",
-			g.ref(RecErrorsRate5m), dur(period), g.ref(RecTotalRate5m), dur(period)), nil)
+		// The window's sum of the 5m rates is recorded on its own (as a
+		// calendar window's accumulator is): the status API and the web UI
+		// read it as one sample, rather than the whole window's history at
+		// every request.
+		g.record(RecPeriodAll, fmt.Sprintf("sum_over_time(%s[%s])", g.ref(RecTotalRate5m), dur(period)), nil)
+		g.record(RecErrorRatio(period), fmt.Sprintf("sum_over_time(%s[%s]) / %s",
+			g.ref(RecErrorsRate5m), dur(period), g.ref(RecPeriodAll)), nil)
 	case s.SLI.Raw != nil:
 		for _, w := range windows {
 			e, err := expand(s.SLI.Raw.ErrorRatioQuery, w)

@@ -139,7 +139,7 @@ type sloKey struct{ slo, service string }
 
 // List computes the status of every SLO in all now, in their order. It
 // reads every SLO's recordings with one query, and their events with one
-// query per window length, so that it stays fast with hundreds of SLOs.
+// more, so that it stays fast with hundreds of SLOs and a long history.
 func (s *Service) List(ctx context.Context, all []slo.SLO, interval time.Duration) ([]Status, error) {
 	now := s.Now()
 	out := make([]Status, 0, len(all))
@@ -253,50 +253,30 @@ func recentBurn(o *slo.SLO, burn map[string]*float64) *float64 {
 }
 
 // periodEvents estimates the events in each counted SLO's window so far:
-// the 5m rates recorded at every evaluation, times the evaluation interval.
-// It runs one query per rolling window length, and one for calendar windows.
+// the sum of the 5m rates recorded at every evaluation (the rules record it
+// as slo:sli_error:period_all, for rolling and calendar windows alike),
+// times the evaluation interval. One query reads every SLO's.
 func (s *Service) periodEvents(ctx context.Context, all []slo.SLO, sel string, interval time.Duration, now time.Time) (map[sloKey]*float64, error) {
-	queries := map[string]bool{}
-	var order []string
-	for i := range all {
-		o := &all[i]
-		if !o.SLI.Counted() {
-			continue
-		}
-		q := slo.RecPeriodAll + sel
-		if o.Window.Calendar == "" {
-			q = fmt.Sprintf("sum_over_time(%s%s[%s])", slo.RecTotalRate5m, sel, durString(o.Window.Length()))
-		}
-		if !queries[q] {
-			queries[q] = true
-			order = append(order, q)
-		}
-	}
 	out := map[sloKey]*float64{}
-	for _, q := range order {
-		vec, err := s.Query(ctx, q, now)
-		if err != nil {
-			return nil, fmt.Errorf("querying the events of the SLOs: %w", err)
-		}
-		for _, smp := range vec {
-			if math.IsNaN(smp.F) {
-				continue
-			}
-			v := smp.F * interval.Seconds()
-			out[sloKey{smp.Metric.Get("slo"), smp.Metric.Get("service")}] = &v
-		}
-	}
-	// Each SLO takes the value of its own window's query.
-	res := map[sloKey]*float64{}
+	counted := false
 	for i := range all {
-		o := &all[i]
-		if !o.SLI.Counted() {
+		counted = counted || all[i].SLI.Counted()
+	}
+	if !counted {
+		return out, nil
+	}
+	vec, err := s.Query(ctx, slo.RecPeriodAll+sel, now)
+	if err != nil {
+		return nil, fmt.Errorf("querying the events of the SLOs: %w", err)
+	}
+	for _, smp := range vec {
+		if math.IsNaN(smp.F) {
 			continue
 		}
-		k := sloKey{o.Name, o.Service}
-		res[k] = out[k]
+		v := smp.F * interval.Seconds()
+		out[sloKey{smp.Metric.Get("slo"), smp.Metric.Get("service")}] = &v
 	}
-	return res, nil
+	return out, nil
 }
 
 // alertsBySLO returns each SLO's alerting rules, pages first.
@@ -333,4 +313,3 @@ func div(v *float64, d float64) *float64 {
 	return &r
 }
 
-func durString(d time.Duration) string { return fmt.Sprintf("%ds", int64(d.Seconds())) }

@@ -155,7 +155,7 @@ func TestList(t *testing.T) {
 	s := &Service{
 		Query: func(_ context.Context, q string, _ time.Time) (promql.Vector, error) {
 			queries = append(queries, q)
-			if strings.HasPrefix(q, "sum_over_time(") {
+			if strings.HasPrefix(q, slo.RecPeriodAll) {
 				return promql.Vector{
 					{Metric: labels.FromStrings("slo", "availability", "service", "api"), F: 1000},
 					{Metric: labels.FromStrings("slo", "availability", "service", "batch"), F: 10},
@@ -174,7 +174,7 @@ func TestList(t *testing.T) {
 	}
 	out, err := s.List(context.Background(), slos, 15*time.Second)
 	require.NoError(t, err)
-	require.Len(t, queries, 2, "one query for the recordings, one for the 30-day windows' events: %q", queries)
+	require.Len(t, queries, 2, "one query for the recordings, one for the windows' events: %q", queries)
 	require.Len(t, out, 3)
 	require.Equal(t, "api", out[0].Service)
 	require.InDelta(t, 0.6, *out[0].ErrorBudget.RemainingRatio, 1e-12)
