@@ -111,7 +111,7 @@ func TestUIDemo(t *testing.T) {
 	checkPage("overview")
 
 	// From the overview's firing alert to its SLO's page.
-	b.do("following the alert to its SLO", chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-alerts] a[href^="/slos/"]`)),
+	b.do("following the alert to its SLO", chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-alerts] a[href="/slos/fraud-scorer/availability"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#h-burn")))
 	require.Contains(t, b.location(), "/slos/fraud-scorer/")
 	require.Contains(t, b.text("h1"), "fraud-scorer")
