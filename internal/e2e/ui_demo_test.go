@@ -104,6 +104,8 @@ func TestUIDemo(t *testing.T) {
 
 	b.do("overview", chromedp.Navigate(p.url+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	reloadUntil(4*time.Minute, "section[aria-labelledby=h-alerts]", "FraudScorerErrorBudgetBurn")
+	// The ticket (5m and 30m windows) can fire before the page (1m and 5m).
+	reloadUntil(4*time.Minute, "section[aria-labelledby=h-slos]", "Paging: FraudScorerErrorBudgetBurn")
 	reloadUntil(2*time.Minute, "section[aria-labelledby=h-models]", "fraud")
 	banner := b.text("aside.demo")
 	require.Contains(t, banner, "error-burst")
