@@ -312,4 +312,3 @@ func div(v *float64, d float64) *float64 {
 	r := *v / d
 	return &r
 }
-
