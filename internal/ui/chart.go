@@ -64,6 +64,40 @@ func (u *UI) rangeChart(ctx context.Context, title, unit, q string, span time.Du
 	return matrixChart(title, unit, m, start, end, step, legend), nil
 }
 
+// fittedChart is rangeChart for a span that may reach back before the data
+// begins (a day-long window of an SLO that started ten minutes ago): when
+// the data covers under a quarter of the span, it queries again over just
+// the part with data, at a finer step, so the chart is not two points.
+func (u *UI) fittedChart(ctx context.Context, title, unit, q string, span time.Duration, legend func(labels.Labels) string) (*Chart, error) {
+	c, err := u.rangeChart(ctx, title, unit, q, span, legend)
+	if err != nil || c.Empty {
+		return c, err
+	}
+	first := firstData(c)
+	if first*4 > len(c.X)*3 && first > 0 {
+		covered := time.Duration(c.X[len(c.X)-1]-c.X[first-1]) * time.Second
+		if fine, err := u.rangeChart(ctx, title, unit, q, max(covered, 5*time.Minute), legend); err == nil && !fine.Empty {
+			c = fine
+		}
+	}
+	trimLeading(c)
+	return c, nil
+}
+
+// firstData is the index of the first point with data on any series.
+func firstData(c *Chart) int {
+	first := len(c.X)
+	for _, s := range c.Series {
+		for i, v := range s.Values {
+			if v != nil {
+				first = min(first, i)
+				break
+			}
+		}
+	}
+	return first
+}
+
 // stepFor picks a step for about 240 points over span, at least 5 seconds.
 func stepFor(span time.Duration) time.Duration {
 	step := (span / 240).Round(time.Second)

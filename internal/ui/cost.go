@@ -50,12 +50,11 @@ func (u *UI) cost(r *http.Request) (*view, error) {
 	if d.Recs, err = c.Recommend(ctx); err != nil {
 		return nil, err
 	}
-	d.Rate, err = u.rangeChart(ctx, "GPU spend rate by "+d.By+" ($/h, allocated)", "dollars",
+	d.Rate, err = u.fittedChart(ctx, "GPU spend rate by "+d.By+" ($/h, allocated)", "dollars",
 		`sum by (`+d.By+`) (mlre_cost:gpu_dollars_per_hour{kind="allocated"})`, 24*time.Hour, labelLegend(d.By))
 	if err != nil {
 		return nil, err
 	}
-	trimLeading(d.Rate)
 	v.Data = d
 	return v, nil
 }

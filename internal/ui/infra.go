@@ -411,27 +411,24 @@ func (u *UI) infra(r *http.Request) (*view, error) {
 		if len(f.GPUs) == 0 {
 			break
 		}
-		ch, err := u.rangeChart(ctx, c.title, c.unit, c.q, time.Hour, nodeLegend)
+		ch, err := u.fittedChart(ctx, c.title, c.unit, c.q, time.Hour, nodeLegend)
 		if err != nil {
 			return nil, err
 		}
-		trimLeading(ch)
 		d.Charts = append(d.Charts, ch)
 	}
 	if len(d.Hosts) > 0 {
-		ch, err := u.rangeChart(ctx, "Host CPU busy", "ratio", `1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))`, time.Hour, labelLegend("instance"))
+		ch, err := u.fittedChart(ctx, "Host CPU busy", "ratio", `1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))`, time.Hour, labelLegend("instance"))
 		if err != nil {
 			return nil, err
 		}
-		trimLeading(ch)
 		d.Charts = append(d.Charts, ch)
 	}
 	if len(d.Endpoints) > 0 {
-		ch, err := u.rangeChart(ctx, "Endpoint latency (probe duration)", "seconds", `probe_duration_seconds`, time.Hour, labelLegend("job", "instance"))
+		ch, err := u.fittedChart(ctx, "Endpoint latency (probe duration)", "seconds", `probe_duration_seconds`, time.Hour, labelLegend("job", "instance"))
 		if err != nil {
 			return nil, err
 		}
-		trimLeading(ch)
 		d.Charts = append(d.Charts, ch)
 	}
 	return &view{Page: "infra", Title: "GPUs & hosts", Nav: "infra", Data: d}, nil

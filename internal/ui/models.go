@@ -196,11 +196,10 @@ func (u *UI) modelPage(r *http.Request) (*view, error) {
 		{&d.LabelDelay, "Label delay", "seconds", `mlre_model_label_delay_seconds{` + sel + `}`, []string{"version"}},
 	}
 	for _, c := range charts {
-		ch, err := u.rangeChart(ctx, c.title, c.unit, c.q, span, labelLegend(c.legendLabels...))
+		ch, err := u.fittedChart(ctx, c.title, c.unit, c.q, span, labelLegend(c.legendLabels...))
 		if err != nil {
 			return nil, err
 		}
-		trimLeading(ch)
 		*c.dst = ch
 	}
 	return &view{Page: "model", Title: "Model " + name, Nav: "models", Data: d}, nil

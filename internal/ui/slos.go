@@ -178,21 +178,19 @@ func (u *UI) sloPage(r *http.Request) (*view, error) {
 
 	sel := fmt.Sprintf(`slo=%q,service=%q`, name, service)
 	ctx := r.Context()
-	d.Budget, err = u.rangeChart(ctx, "Error budget left", "ratio", `slo:period_error_budget_remaining:ratio{`+sel+`}`, span, func(labels.Labels) string { return "budget left" })
+	d.Budget, err = u.fittedChart(ctx, "Error budget left", "ratio", `slo:period_error_budget_remaining:ratio{`+sel+`}`, span, func(labels.Labels) string { return "budget left" })
 	if err != nil {
 		return nil, err
 	}
-	trimLeading(d.Budget)
 	zero := 0.0
 	d.Budget.Lines = []RefLine{{Label: "exhausted", Value: zero}}
 	burnQ := fmt.Sprintf(`label_replace({__name__=~"slo:sli_error:ratio_rate(5m|1h|6h)",%s}, "window", "$1", "__name__", "slo:sli_error:ratio_rate(.+)") / %s`,
 		sel, strconv.FormatFloat(row.ErrorBudget.Ratio, 'g', -1, 64))
 	if row.ErrorBudget.Ratio > 0 {
-		d.Burn, err = u.rangeChart(ctx, "Burn rate by window", "x", burnQ, min(span, 7*24*time.Hour), labelLegend("window"))
+		d.Burn, err = u.fittedChart(ctx, "Burn rate by window", "x", burnQ, min(span, 7*24*time.Hour), labelLegend("window"))
 		if err != nil {
 			return nil, err
 		}
-		trimLeading(d.Burn)
 		d.Burn.Lines = []RefLine{{Label: "sustainable (1×)", Value: 1}, {Label: "page (14.4×)", Value: 14.4}}
 	}
 	d.History, err = u.alertHistory(ctx, `ALERTS{alertstate="firing",`+sel+`}`, span)
@@ -243,15 +241,7 @@ func spanParam(r *http.Request, def time.Duration) (time.Duration, []spanChoice,
 // trimLeading drops the points before the first one with data, so that a
 // chart over a long window that began recently shows what there is.
 func trimLeading(c *Chart) {
-	first := len(c.X)
-	for _, s := range c.Series {
-		for i, v := range s.Values {
-			if v != nil {
-				first = min(first, i)
-				break
-			}
-		}
-	}
+	first := firstData(c)
 	if first == len(c.X) || first < 2 {
 		return
 	}

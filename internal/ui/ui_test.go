@@ -330,3 +330,27 @@ func TestMatrixChartAlignsPointsToSteps(t *testing.T) {
 	trimLeading(c)
 	require.Len(t, c.X, 3, "data from the first point: nothing to trim")
 }
+
+// TestFittedChart: a 30-day span over 100 minutes of data is queried again
+// over the minutes with data, at a step fine enough to draw them.
+func TestFittedChart(t *testing.T) {
+	u := newTestUI(t, nil)
+	q := `slo:period_error_budget_remaining:ratio{slo="availability",service="fraud-scorer"}`
+	coarse, err := u.rangeChart(context.Background(), "t", "ratio", q, 30*24*time.Hour, nil)
+	require.NoError(t, err)
+	fitted, err := u.fittedChart(context.Background(), "t", "ratio", q, 30*24*time.Hour, nil)
+	require.NoError(t, err)
+	points := func(c *Chart) int {
+		n := 0
+		for _, v := range c.Series[0].Values {
+			if v != nil {
+				n++
+			}
+		}
+		return n
+	}
+	require.LessOrEqual(t, points(coarse), 2, "3-hour steps over 100 minutes")
+	require.Greater(t, points(fitted), 50)
+	require.GreaterOrEqual(t, fitted.X[0], float64(testEnd.Add(-105*time.Minute).Unix()), "the chart starts where the data does")
+	require.Equal(t, float64(testEnd.Unix()), fitted.X[len(fitted.X)-1])
+}
