@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -184,9 +186,16 @@ func (u *UI) sloPage(r *http.Request) (*view, error) {
 	}
 	zero := 0.0
 	d.Budget.Lines = []RefLine{{Label: "exhausted", Value: zero}}
-	burnQ := fmt.Sprintf(`label_replace({__name__=~"slo:sli_error:ratio_rate(5m|1h|6h)",%s}, "window", "$1", "__name__", "slo:sli_error:ratio_rate(.+)") / %s`,
-		sel, strconv.FormatFloat(row.ErrorBudget.Ratio, 'g', -1, 64))
-	if row.ErrorBudget.Ratio > 0 {
+	// The SLO's windows up to 6 hours (5m, 30m, 1h, 2h, 6h by default).
+	var short []string
+	for _, w := range keys {
+		if d, err := model.ParseDuration(w); err == nil && time.Duration(d) <= 6*time.Hour {
+			short = append(short, regexp.QuoteMeta(w))
+		}
+	}
+	burnQ := fmt.Sprintf(`label_replace({__name__=~"slo:sli_error:ratio_rate(%s)",%s}, "window", "$1", "__name__", "slo:sli_error:ratio_rate(.+)") / %s`,
+		strings.Join(short, "|"), sel, strconv.FormatFloat(row.ErrorBudget.Ratio, 'g', -1, 64))
+	if row.ErrorBudget.Ratio > 0 && len(short) > 0 {
 		d.Burn, err = u.fittedChart(ctx, "Burn rate by window", "x", burnQ, min(span, 7*24*time.Hour), labelLegend("window"))
 		if err != nil {
 			return nil, err
