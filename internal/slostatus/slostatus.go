@@ -56,6 +56,17 @@ type Status struct {
 	// of the last hour; null while nothing burns.
 	TimeToExhaustion *float64      `json:"time_to_exhaustion_seconds"`
 	Alerts           []AlertStatus `json:"alerts"`
+	// AlertWindows are the multi-window burn-rate conditions the SLO's
+	// alerts fire on: both windows over BurnRate.
+	AlertWindows []AlertWindow `json:"alert_windows"`
+}
+
+// AlertWindow is one burn-rate alert condition.
+type AlertWindow struct {
+	Severity    string  `json:"severity"`
+	LongWindow  string  `json:"long_window"`
+	ShortWindow string  `json:"short_window"`
+	BurnRate    float64 `json:"burn_rate"`
 }
 
 // Budget is the error budget over the SLO's window.
@@ -188,6 +199,10 @@ func status(o *slo.SLO, val map[string]float64, events *float64) Status {
 		Objective: o.Objective, Window: o.Window.String(), SLIKind: o.SLI.Kind(),
 		ErrorRatio: map[string]*float64{}, BurnRate: map[string]*float64{},
 		ErrorBudget: Budget{Ratio: o.Budget()},
+	}
+	for _, w := range o.AlertWindows() {
+		st.AlertWindows = append(st.AlertWindows, AlertWindow{Severity: w.Severity, LongWindow: w.LongWindow.String(),
+			ShortWindow: w.ShortWindow.String(), BurnRate: w.Factor(o.Window.Length())})
 	}
 	get := func(name string) *float64 {
 		v, ok := val[name]

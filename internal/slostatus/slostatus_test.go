@@ -86,6 +86,8 @@ func TestStatusEventSLI(t *testing.T) {
 	st, err := s.Status(context.Background(), &slos[0], 15*time.Second)
 	require.NoError(t, err)
 	require.InDelta(t, 0.998, *st.SLI, 1e-12)
+	require.Equal(t, AlertWindow{Severity: "page", LongWindow: "1h", ShortWindow: "5m", BurnRate: 14.4}, st.AlertWindows[0],
+		"the SRE Workbook's windows over 30 days")
 	require.InDelta(t, 2, *st.BurnRate["5m"], 1e-9)
 	require.InDelta(t, 0.5, *st.BurnRate["1h"], 1e-9)
 	require.Nil(t, st.BurnRate["3d"], "NaN is null, not a number")

@@ -200,13 +200,26 @@ func (u *UI) sloPage(r *http.Request) (*view, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Burn.Lines = []RefLine{{Label: "sustainable (1×)", Value: 1}, {Label: "page (14.4×)", Value: 14.4}}
+		d.Burn.Lines = burnLines(row.AlertWindows)
 	}
 	d.History, err = u.alertHistory(ctx, `ALERTS{alertstate="firing",`+sel+`}`, span)
 	if err != nil {
 		return nil, err
 	}
 	return &view{Page: "slo", Title: service + " / " + name, Nav: "slos", Data: d}, nil
+}
+
+// burnLines marks the sustainable rate and each burn rate the SLO pages on.
+func burnLines(ws []slostatus.AlertWindow) []RefLine {
+	out := []RefLine{{Label: "sustainable (1×)", Value: 1}}
+	seen := map[float64]bool{}
+	for _, w := range ws {
+		if w.Severity == "page" && !seen[w.BurnRate] {
+			seen[w.BurnRate] = true
+			out = append(out, RefLine{Label: fmt.Sprintf("page over %s (%s)", w.LongWindow, formatUnit(w.BurnRate, "x")), Value: w.BurnRate})
+		}
+	}
+	return out
 }
 
 // windowLess orders window keys by length, "period" last.

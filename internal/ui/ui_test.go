@@ -174,7 +174,8 @@ func TestPagesRender(t *testing.T) {
 		{"/slos", 200, []string{"fraud-scorer / availability", "recommender / latency", "1 burning or alerting"}},
 		{"/slos/fraud-scorer/availability", 200, []string{
 			"Error budget left", "Burn rate by window", "<td>20×</td>", // 2% errors over a 0.1% budget
-			"<h3>History over 30d</h3>", "(still firing)", `"kind":"line"`}},
+			"<h3>History over 30d</h3>", "(still firing)", `"kind":"line"`,
+			`{"label":"page over 1h (14.4×)","value":14.4}`, `{"label":"page over 6h (6×)","value":6}`}},
 		{"/models", 200, []string{`href="/models/churn"`, "drift in tenure_months"}},
 		{"/models/churn", 200, []string{"four-fifths rule violated", "tenure_months", `"kind":"bars"`, `"x_labels":["0 – 12"]`, "Performance (labelled predictions)", "<th scope=\"row\">accuracy</th><td>0.91</td>"}},
 		{"/infra", 200, []string{"gpu-a", "GPU-0", "thermal (software)", "Cordon and drain the node", "GPUXidRestartNode; not responding", "Idle (15-minute average under 5%)", "host-1", "<td>25.0%</td><td>–</td><td>25.0%</td>", "feature-store", "1.5s"}},
