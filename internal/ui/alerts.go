@@ -126,12 +126,22 @@ func alertKind(ls labels.Labels) (kind, link string) {
 
 type alertsData struct {
 	Firing, Pending []alertRow
-	Rules           []ruleRow
-	Inactive        int
+	// Rules are the rules with active alerts, or every rule with ?rules=all.
+	Rules    []ruleRow
+	Total    int
+	Inactive int
+	// InactiveByKind counts the inactive rules not listed, by kind.
+	InactiveByKind []kindCount
+	All            bool
 }
 
-func (u *UI) alerts(*http.Request) (*view, error) {
-	d := alertsData{}
+type kindCount struct {
+	Kind  string
+	Count int
+}
+
+func (u *UI) alerts(r *http.Request) (*view, error) {
+	d := alertsData{All: r.URL.Query().Get("rules") == "all"}
 	for _, a := range u.activeAlerts() {
 		if a.State == "firing" {
 			d.Firing = append(d.Firing, a)
@@ -140,6 +150,7 @@ func (u *UI) alerts(*http.Request) (*view, error) {
 		}
 	}
 	if u.o.Alerts != nil {
+		byKind := map[string]int{}
 		for _, r := range u.o.Alerts() {
 			row := ruleRow{Name: r.Name(), Severity: r.Labels().Get("severity"), State: r.State().String(),
 				For: r.HoldDuration(), Active: len(r.ActiveAlerts()), Summary: r.Annotations().Get("summary")}
@@ -147,11 +158,20 @@ func (u *UI) alerts(*http.Request) (*view, error) {
 			if row.Kind == "other" {
 				row.Kind, _ = alertKind(labels.FromStrings("alertname", r.Name()))
 			}
+			d.Total++
 			if row.Active == 0 {
 				d.Inactive++
+				if !d.All {
+					byKind[row.Kind]++
+					continue
+				}
 			}
 			d.Rules = append(d.Rules, row)
 		}
+		for k, n := range byKind {
+			d.InactiveByKind = append(d.InactiveByKind, kindCount{k, n})
+		}
+		sort.Slice(d.InactiveByKind, func(i, j int) bool { return d.InactiveByKind[i].Kind < d.InactiveByKind[j].Kind })
 		sort.SliceStable(d.Rules, func(i, j int) bool {
 			a, b := d.Rules[i], d.Rules[j]
 			if (a.Active > 0) != (b.Active > 0) {

@@ -179,7 +179,8 @@ func TestPagesRender(t *testing.T) {
 		{"/models", 200, []string{`href="/models/churn"`, "drift in tenure_months"}},
 		{"/models/churn", 200, []string{"four-fifths rule violated", "tenure_months", `"kind":"bars"`, `"x_labels":["0 – 12"]`, "Performance (labelled predictions)", "<th scope=\"row\">accuracy</th><td>0.91</td>"}},
 		{"/infra", 200, []string{"gpu-a", "GPU-0", "thermal (software)", "Cordon and drain the node", "GPUXidRestartNode; not responding", "Idle (15-minute average under 5%)", "host-1", "<td>25.0%</td><td>–</td><td>25.0%</td>", "feature-store", "1.5s"}},
-		{"/alerts", 200, []string{"Firing (2)", "GPUXidRestartNode", "Alerting rules (3, 1 inactive)"}},
+		{"/alerts", 200, []string{"Firing (2)", "GPUXidRestartNode", "Alerting rules (3, 1 inactive)", "Inactive, not listed: 1 about gpu."}},
+		{"/alerts?rules=all", 200, []string{"Alerting rules (3, 1 inactive)", "<th scope=\"row\">GPUIdle</th>"}},
 		{"/query?expr=DCGM_FI_DEV_GPU_TEMP&range=1h", 200, []string{"1 series", "88", `"title":"DCGM_FI_DEV_GPU_TEMP"`}},
 		{"/query?expr=sum(", 400, []string{"parse error"}},
 		{"/query?expr=up&range=2y", 400, []string{"range &#34;2y&#34;: choose one of"}},
@@ -197,6 +198,8 @@ func TestPagesRender(t *testing.T) {
 		}
 		require.NotContains(t, body, "ZgotmplZ", "%s: a value the template escaper refused", tc.path)
 	}
+	_, body := get(t, u, "/alerts")
+	require.NotContains(t, body, `<th scope="row">GPUIdle</th>`, "inactive rules are counted, not listed, unless asked for")
 	res, body := get(t, u, "/static/uplot-1.6.32.min.js")
 	require.Equal(t, 200, res.StatusCode)
 	require.Contains(t, body, "uPlot")
