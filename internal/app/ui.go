@@ -63,16 +63,7 @@ type uiCost struct {
 func (c uiCost) Enabled() bool { return c.a.Config().Cost != nil }
 
 func (c uiCost) Budgets(ctx context.Context) ([]coststatus.BudgetStatus, error) {
-	cfg := c.a.Config()
-	out := make([]coststatus.BudgetStatus, 0, len(cfg.Budgets))
-	for i := range cfg.Budgets {
-		b, err := c.s.Budget(ctx, &cfg.Budgets[i])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, nil
+	return c.s.Budgets(ctx, c.a.Config().Budgets)
 }
 
 func (c uiCost) Spend(ctx context.Context, by string, from, to time.Time) (coststatus.Spend, error) {

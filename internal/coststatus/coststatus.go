@@ -109,16 +109,25 @@ func (s *Service) listBudgets(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	out, err := s.Budgets(r.Context(), bs)
+	if err != nil {
+		httperr.Write(w, http.StatusInternalServerError, httperr.TypeExecution, err.Error())
+		return
+	}
+	httperr.WriteData(w, out)
+}
+
+// Budgets is the status of each budget in bs now, in their order.
+func (s *Service) Budgets(ctx context.Context, bs []cost.Budget) ([]BudgetStatus, error) {
 	out := make([]BudgetStatus, 0, len(bs))
 	for i := range bs {
-		st, err := s.Budget(r.Context(), &bs[i])
+		st, err := s.Budget(ctx, &bs[i])
 		if err != nil {
-			httperr.Write(w, http.StatusInternalServerError, httperr.TypeExecution, err.Error())
-			return
+			return nil, err
 		}
 		out = append(out, st)
 	}
-	httperr.WriteData(w, out)
+	return out, nil
 }
 
 func (s *Service) getBudget(w http.ResponseWriter, r *http.Request) {

@@ -26,13 +26,15 @@ type modelRow struct {
 	NoData   bool
 }
 
-func (u *UI) modelRows() ([]modelRow, []monitor.ModelDetail) {
+// modelRows lists the models, those with firing alerts (from alerts, the
+// active ones) first.
+func (u *UI) modelRows(alerts []alertRow) ([]modelRow, []monitor.ModelDetail) {
 	if u.o.Models == nil {
 		return nil, nil
 	}
 	ds := u.o.Models()
 	firing := map[string]int{}
-	for _, a := range u.activeAlerts() {
+	for _, a := range alerts {
 		if a.Kind == "model" && a.State == "firing" {
 			for _, l := range a.Labels {
 				if l.Name == "model" {
@@ -111,7 +113,7 @@ type modelListData struct {
 }
 
 func (u *UI) modelList(*http.Request) (*view, error) {
-	rows, _ := u.modelRows()
+	rows, _ := u.modelRows(u.activeAlerts())
 	return &view{Page: "models", Title: "Models", Nav: "models", Data: modelListData{Models: rows}}, nil
 }
 
@@ -158,7 +160,7 @@ type groupView struct {
 
 func (u *UI) modelPage(r *http.Request) (*view, error) {
 	name := r.PathValue("name")
-	rows, details := u.modelRows()
+	rows, details := u.modelRows(u.activeAlerts())
 	var row *modelRow
 	var det monitor.ModelDetail
 	for i := range rows {

@@ -43,7 +43,7 @@ func (u *UI) overview(r *http.Request) (*view, error) {
 			d.Pending++
 		}
 	}
-	d.Models, _ = u.modelRows()
+	d.Models, _ = u.modelRows(alerts)
 	for _, m := range d.Models {
 		if len(m.Problems) > 0 || m.Alerts > 0 {
 			d.ModelProblems++
